@@ -1,0 +1,447 @@
+//! The SQLite catalog: chain of custody for every source, accounts and
+//! their labels, rejected records, facet counts. Schema changes are
+//! numbered migrations tracked in `PRAGMA user_version`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::source::{SourceMeta, SourceStats};
+use crate::{Result, StoreError};
+
+pub(crate) const FILE: &str = "catalog.sqlite";
+
+/// Migrations, oldest first; `user_version` is the number applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: sources, rejects, accounts, labels, facets, items.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE sources (
+        id           INTEGER PRIMARY KEY,
+        path         TEXT NOT NULL,          -- as the user gave it
+        sha256       TEXT NOT NULL,          -- of the original bytes
+        size         INTEGER NOT NULL,
+        kind         TEXT NOT NULL,          -- social | accounts | mail | article
+        format       TEXT NOT NULL,
+        compression  TEXT NOT NULL,
+        tool_version TEXT NOT NULL,
+        ingested_at  TEXT NOT NULL,          -- RFC 3339, UTC
+        state        TEXT NOT NULL CHECK (state IN ('pending', 'complete')),
+        rows         INTEGER NOT NULL DEFAULT 0,  -- records read
+        posts        INTEGER NOT NULL DEFAULT 0,
+        rejected     INTEGER NOT NULL DEFAULT 0,
+        first_post   INTEGER,                -- UTC ms
+        last_post    INTEGER
+    );
+    CREATE UNIQUE INDEX sources_complete_sha ON sources(sha256) WHERE state = 'complete';
+    CREATE TABLE rejects (
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        line      INTEGER NOT NULL,
+        reason    TEXT NOT NULL
+    );
+    CREATE INDEX rejects_source ON rejects(source_id, line);
+    CREATE TABLE accounts (
+        account    TEXT PRIMARY KEY,
+        name       TEXT,
+        posts      INTEGER NOT NULL,
+        first_post INTEGER,
+        last_post  INTEGER
+    );
+    CREATE INDEX accounts_name ON accounts(lower(name));
+    CREATE TABLE account_labels (
+        account   TEXT NOT NULL,   -- account key or lower-cased handle, as the labelling source gives it
+        key       TEXT NOT NULL,
+        value     TEXT NOT NULL,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        PRIMARY KEY (account, key, source_id)
+    );
+    CREATE INDEX account_labels_key ON account_labels(key, account);
+    CREATE TABLE post_facets (
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        facet     TEXT NOT NULL,   -- hashtag | domain | mention | language | kind
+        value     TEXT NOT NULL,
+        count     INTEGER NOT NULL
+    );
+    CREATE INDEX post_facets_facet ON post_facets(facet, value);
+    CREATE TABLE items (
+        id        INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        kind      TEXT NOT NULL,   -- email | attachment | article
+        sha256    TEXT NOT NULL,   -- of the item's original bytes in evidence/
+        offset    INTEGER,         -- where the item starts in its source
+        meta      TEXT             -- JSON
+    );
+    CREATE INDEX items_source ON items(source_id);
+    "#,
+];
+
+/// Facets counted per source at ingest, for `info` and the UI.
+pub(crate) const FACETS: [&str; 5] = ["hashtag", "domain", "mention", "language", "kind"];
+
+/// Rejected records kept per source (all are counted).
+pub(crate) const MAX_REJECTS_KEPT: usize = 10_000;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceRow {
+    pub id: i64,
+    pub path: String,
+    pub sha256: String,
+    pub size: i64,
+    pub kind: String,
+    pub format: String,
+    pub compression: String,
+    pub tool_version: String,
+    pub ingested_at: String,
+    pub rows: i64,
+    pub posts: i64,
+    pub rejected: i64,
+    /// UTC ms.
+    #[serde(rename = "first_post_ms")]
+    pub first_post: Option<i64>,
+    #[serde(rename = "last_post_ms")]
+    pub last_post: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RejectRow {
+    pub line: i64,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountRow {
+    pub account: String,
+    pub name: Option<String>,
+    pub posts: i64,
+    pub first_post: Option<i64>,
+    pub last_post: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: i64,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CaseSummary {
+    pub schema_version: i64,
+    pub sources: i64,
+    pub posts: i64,
+    pub accounts: i64,
+    pub labelled_accounts: i64,
+    pub rejected: i64,
+    pub first_post: Option<i64>,
+    pub last_post: Option<i64>,
+    /// Ingests that were interrupted and not yet cleaned up.
+    pub unfinished: i64,
+}
+
+pub(crate) struct Catalog {
+    conn: Connection,
+}
+
+fn source_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceRow> {
+    Ok(SourceRow {
+        id: r.get(0)?,
+        path: r.get(1)?,
+        sha256: r.get(2)?,
+        size: r.get(3)?,
+        kind: r.get(4)?,
+        format: r.get(5)?,
+        compression: r.get(6)?,
+        tool_version: r.get(7)?,
+        ingested_at: r.get(8)?,
+        rows: r.get(9)?,
+        posts: r.get(10)?,
+        rejected: r.get(11)?,
+        first_post: r.get(12)?,
+        last_post: r.get(13)?,
+    })
+}
+
+const SOURCE_COLS: &str =
+    "id, path, sha256, size, kind, format, compression, tool_version, ingested_at, rows, posts, rejected, first_post, last_post";
+
+impl Catalog {
+    fn connect(path: &Path) -> Result<Connection> {
+        let conn = Connection::open(path)?;
+        // WAL lets `info` read while an ingest writes; FULL sync makes every
+        // committed source durable before leaktrace says it is done.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        Ok(conn)
+    }
+
+    pub(crate) fn create(path: &Path) -> Result<Catalog> {
+        let conn = Self::connect(path)?;
+        let c = Catalog { conn };
+        c.migrate(path)?;
+        c.conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('created_at', ?1), ('created_by', ?2)",
+            params![now_rfc3339(), crate::TOOL_VERSION],
+        )?;
+        Ok(c)
+    }
+
+    pub(crate) fn open(path: &Path) -> Result<Catalog> {
+        let c = Catalog { conn: Self::connect(path)? };
+        c.migrate(path)?;
+        Ok(c)
+    }
+
+    fn migrate(&self, path: &Path) -> Result<()> {
+        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let supported = MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(StoreError::TooNew { path: path.display().to_string(), found: version, supported });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    pub(crate) fn pending_sources(&self) -> Result<Vec<i64>> {
+        let mut st = self.conn.prepare("SELECT id FROM sources WHERE state = 'pending'")?;
+        let ids = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(ids)
+    }
+
+    pub(crate) fn delete_source(&self, id: i64) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        for table in ["rejects", "post_facets", "account_labels", "items"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE source_id = ?1"), [id])?;
+        }
+        tx.execute("DELETE FROM sources WHERE id = ?1", [id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn complete_source_by_sha(&self, sha: &str) -> Result<Option<SourceRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {SOURCE_COLS} FROM sources WHERE sha256 = ?1 AND state = 'complete'"),
+                [sha],
+                source_row,
+            )
+            .optional()?)
+    }
+
+    pub(crate) fn insert_pending(&self, meta: &SourceMeta) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
+            params![
+                meta.path,
+                meta.sha256_hex,
+                meta.size as i64,
+                meta.kind,
+                meta.format,
+                meta.compression,
+                crate::TOOL_VERSION,
+                now_rfc3339()
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Mark a pending source complete with everything learnt while reading
+    /// it, in one transaction: the source appears whole or not at all.
+    pub(crate) fn complete_source(&self, id: i64, s: &SourceStats) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        {
+            let mut ins = tx.prepare("INSERT INTO rejects(source_id, line, reason) VALUES (?1, ?2, ?3)")?;
+            for (line, reason) in &s.rejects {
+                ins.execute(params![id, *line as i64, reason])?;
+            }
+            let mut acc = tx.prepare(
+                "INSERT INTO accounts(account, name, posts, first_post, last_post) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(account) DO UPDATE SET
+                   name = coalesce(excluded.name, name),
+                   posts = posts + excluded.posts,
+                   first_post = min(coalesce(first_post, excluded.first_post), excluded.first_post),
+                   last_post = max(coalesce(last_post, excluded.last_post), excluded.last_post)",
+            )?;
+            for (account, a) in &s.accounts {
+                acc.execute(params![account, a.name, a.posts, a.first, a.last])?;
+            }
+            insert_labels(&tx, id, s.labels.iter())?;
+            let mut fac = tx.prepare("INSERT INTO post_facets(source_id, facet, value, count) VALUES (?1, ?2, ?3, ?4)")?;
+            for (facet, counts) in &s.facets {
+                for (value, n) in counts {
+                    fac.execute(params![id, facet, value, n])?;
+                }
+            }
+        }
+        let changed = tx.execute(
+            "UPDATE sources SET state = 'complete', rows = ?2, posts = ?3, rejected = ?4, first_post = ?5, last_post = ?6
+             WHERE id = ?1 AND state = 'pending'",
+            params![id, s.rows as i64, s.posts as i64, s.rejected as i64, s.first, s.last],
+        )?;
+        debug_assert_eq!(changed, 1);
+        crate::crash_point("before-commit");
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn add_label_source(
+        &self,
+        meta: &SourceMeta,
+        labels: &[leaktrace_model::AccountInfo],
+        rejects: &[(u64, String)],
+    ) -> Result<i64> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state, rows, rejected)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'complete', ?9, ?10)",
+            params![
+                meta.path,
+                meta.sha256_hex,
+                meta.size as i64,
+                meta.kind,
+                meta.format,
+                meta.compression,
+                crate::TOOL_VERSION,
+                now_rfc3339(),
+                (labels.len() + rejects.len()) as i64,
+                rejects.len() as i64
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        insert_labels(&tx, id, labels.iter())?;
+        {
+            let mut ins = tx.prepare("INSERT INTO rejects(source_id, line, reason) VALUES (?1, ?2, ?3)")?;
+            for (line, reason) in rejects.iter().take(MAX_REJECTS_KEPT) {
+                ins.execute(params![id, *line as i64, reason])?;
+            }
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub(crate) fn sources(&self) -> Result<Vec<SourceRow>> {
+        let mut st = self.conn.prepare(&format!("SELECT {SOURCE_COLS} FROM sources WHERE state = 'complete' ORDER BY id"))?;
+        let rows = st.query_map([], source_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub(crate) fn summary(&self) -> Result<CaseSummary> {
+        let mut s = self.conn.query_row(
+            "SELECT count(*), coalesce(sum(posts), 0), coalesce(sum(rejected), 0), min(first_post), max(last_post)
+             FROM sources WHERE state = 'complete'",
+            [],
+            |r| {
+                Ok(CaseSummary {
+                    sources: r.get(0)?,
+                    posts: r.get(1)?,
+                    rejected: r.get(2)?,
+                    first_post: r.get(3)?,
+                    last_post: r.get(4)?,
+                    ..Default::default()
+                })
+            },
+        )?;
+        s.schema_version = self.schema_version()?;
+        s.accounts = self.conn.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?;
+        s.labelled_accounts = self.conn.query_row(
+            "SELECT count(*) FROM accounts a WHERE EXISTS (SELECT 1 FROM account_labels l WHERE l.account = lower(a.account))
+               OR EXISTS (SELECT 1 FROM account_labels l WHERE l.account = lower(a.name))",
+            [],
+            |r| r.get(0),
+        )?;
+        s.unfinished = self.conn.query_row("SELECT count(*) FROM sources WHERE state = 'pending'", [], |r| r.get(0))?;
+        Ok(s)
+    }
+
+    pub(crate) fn top_facets(&self, facet: &str, n: usize) -> Result<Vec<FacetCount>> {
+        let mut st = self.conn.prepare(
+            "SELECT f.value, sum(f.count) AS c FROM post_facets f JOIN sources s ON s.id = f.source_id AND s.state = 'complete'
+             WHERE f.facet = ?1 GROUP BY f.value ORDER BY c DESC, f.value LIMIT ?2",
+        )?;
+        let rows = st
+            .query_map(params![facet, n as i64], |r| Ok(FacetCount { value: r.get(0)?, count: r.get(1)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub(crate) fn rejects(&self, source_id: i64, limit: usize) -> Result<Vec<RejectRow>> {
+        let mut st = self.conn.prepare("SELECT line, reason FROM rejects WHERE source_id = ?1 ORDER BY line LIMIT ?2")?;
+        let rows = st
+            .query_map(params![source_id, limit as i64], |r| Ok(RejectRow { line: r.get(0)?, reason: r.get(1)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub(crate) fn accounts(&self) -> Result<Vec<AccountRow>> {
+        let mut st = self.conn.prepare("SELECT account, name, posts, first_post, last_post FROM accounts ORDER BY account")?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(AccountRow { account: r.get(0)?, name: r.get(1)?, posts: r.get(2)?, first_post: r.get(3)?, last_post: r.get(4)? })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// (account, value) for accounts with posts, matching labels by account
+    /// key or by lower-cased handle; the newest labelling source wins.
+    pub(crate) fn account_labels(&self, key: &str) -> Result<Vec<(String, String)>> {
+        let mut st = self.conn.prepare(
+            "SELECT account, value, max(source_id) FROM (
+                SELECT a.account, l.value, l.source_id FROM accounts a JOIN account_labels l ON l.account = lower(a.account)
+                  WHERE l.key = ?1
+                UNION ALL
+                SELECT a.account, l.value, l.source_id FROM account_labels l JOIN accounts a ON lower(a.name) = l.account
+                  WHERE l.key = ?1 AND l.account <> lower(a.account)
+             ) GROUP BY account ORDER BY account",
+        )?;
+        let rows = st.query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub(crate) fn label_keys(&self) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare("SELECT DISTINCT key FROM account_labels ORDER BY key")?;
+        let rows = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(rows)
+    }
+
+    pub(crate) fn label_distribution(&self, key: &str) -> Result<Vec<(String, i64)>> {
+        let mut counts: HashMap<String, i64> = HashMap::new();
+        for (_, v) in self.account_labels(key)? {
+            *counts.entry(v).or_default() += 1;
+        }
+        let mut v: Vec<_> = counts.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(v)
+    }
+}
+
+fn insert_labels<'a>(
+    tx: &rusqlite::Transaction<'_>,
+    source_id: i64,
+    labels: impl Iterator<Item = &'a leaktrace_model::AccountInfo>,
+) -> Result<()> {
+    let mut ins = tx.prepare("INSERT OR REPLACE INTO account_labels(account, key, value, source_id) VALUES (?1, ?2, ?3, ?4)")?;
+    for info in labels {
+        for (k, v) in &info.labels {
+            ins.execute(params![info.account.to_lowercase(), k, v, source_id])?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -1,0 +1,343 @@
+//! The posts table: Parquet files, one partition directory per source
+//! (`posts/source=<id>/part-00000.parquet`, Hive-style so pandas, Polars,
+//! DuckDB and Spark add a `source` column when reading the folder).
+//!
+//! Ids and times are signed 64-bit integers (Spark reads unsigned 64-bit
+//! columns as decimals); times are `TIMESTAMP(MILLIS, UTC)`.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Int32Builder, Int64Builder, ListBuilder, StringBuilder, TimestampMillisecondBuilder,
+};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Int32Array, Int64Array, ListArray, RecordBatch, StringArray,
+    TimestampMillisecondArray,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use leaktrace_model::{Post, PostKind};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::{Result, StoreError, io_err};
+
+pub const PART_FILE: &str = "part-00000.parquet";
+const BATCH_ROWS: usize = 32 * 1024;
+const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+pub fn partition_dir(root: &Path, source_id: i64) -> PathBuf {
+    root.join("posts").join(format!("source={source_id}"))
+}
+
+fn list_of_strings(name: &str) -> Field {
+    Field::new(name, DataType::List(Arc::new(Field::new("item", DataType::Utf8, false))), false)
+}
+
+/// The Arrow schema of the posts table. Documented in ARCHITECTURE.md.
+pub fn schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new("id_derived", DataType::Boolean, false),
+        Field::new("account", DataType::Utf8, false),
+        Field::new("account_name", DataType::Utf8, true),
+        Field::new("time", DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())), false),
+        Field::new("time_resolution_s", DataType::Int32, false),
+        Field::new("text", DataType::Utf8, false),
+        Field::new("language", DataType::Utf8, true),
+        Field::new("kind", DataType::Utf8, false),
+        Field::new("target_post", DataType::Int64, true),
+        Field::new("target_derived", DataType::Boolean, false),
+        Field::new("target_account", DataType::Utf8, true),
+        list_of_strings("hashtags"),
+        list_of_strings("mentions"),
+        list_of_strings("urls"),
+        list_of_strings("domains"),
+        Field::new("followers", DataType::Int64, true),
+        Field::new("following", DataType::Int64, true),
+        Field::new("line", DataType::Int64, false),
+    ]))
+}
+
+fn string_list() -> ListBuilder<StringBuilder> {
+    ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new("item", DataType::Utf8, false)))
+}
+
+struct Builders {
+    id: Int64Builder,
+    id_derived: BooleanBuilder,
+    account: StringBuilder,
+    account_name: StringBuilder,
+    time: TimestampMillisecondBuilder,
+    time_resolution_s: Int32Builder,
+    text: StringBuilder,
+    language: StringBuilder,
+    kind: StringBuilder,
+    target_post: Int64Builder,
+    target_derived: BooleanBuilder,
+    target_account: StringBuilder,
+    hashtags: ListBuilder<StringBuilder>,
+    mentions: ListBuilder<StringBuilder>,
+    urls: ListBuilder<StringBuilder>,
+    domains: ListBuilder<StringBuilder>,
+    followers: Int64Builder,
+    following: Int64Builder,
+    line: Int64Builder,
+    len: usize,
+}
+
+impl Builders {
+    fn new() -> Builders {
+        Builders {
+            id: Int64Builder::new(),
+            id_derived: BooleanBuilder::new(),
+            account: StringBuilder::new(),
+            account_name: StringBuilder::new(),
+            time: TimestampMillisecondBuilder::new().with_timezone("UTC"),
+            time_resolution_s: Int32Builder::new(),
+            text: StringBuilder::new(),
+            language: StringBuilder::new(),
+            kind: StringBuilder::new(),
+            target_post: Int64Builder::new(),
+            target_derived: BooleanBuilder::new(),
+            target_account: StringBuilder::new(),
+            hashtags: string_list(),
+            mentions: string_list(),
+            urls: string_list(),
+            domains: string_list(),
+            followers: Int64Builder::new(),
+            following: Int64Builder::new(),
+            line: Int64Builder::new(),
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, p: &Post) {
+        self.id.append_value(p.id);
+        self.id_derived.append_value(p.id_derived);
+        self.account.append_value(&p.account);
+        self.account_name.append_option(p.account_name.as_deref());
+        self.time.append_value(p.time_ms);
+        self.time_resolution_s.append_value(p.time_resolution_s.min(i32::MAX as u32) as i32);
+        self.text.append_value(&p.text);
+        self.language.append_option(p.language.as_deref());
+        self.kind.append_value(p.kind.as_str());
+        self.target_post.append_option(p.target_post);
+        self.target_derived.append_value(p.target_derived);
+        self.target_account.append_option(p.target_account.as_deref());
+        for (b, vals) in [
+            (&mut self.hashtags, &p.hashtags),
+            (&mut self.mentions, &p.mentions),
+            (&mut self.urls, &p.urls),
+            (&mut self.domains, &p.domains),
+        ] {
+            for v in vals {
+                b.values().append_value(v);
+            }
+            b.append(true);
+        }
+        self.followers.append_option(p.followers);
+        self.following.append_option(p.following);
+        self.line.append_value(p.line as i64);
+        self.len += 1;
+    }
+
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        self.len = 0;
+        vec![
+            Arc::new(self.id.finish()),
+            Arc::new(self.id_derived.finish()),
+            Arc::new(self.account.finish()),
+            Arc::new(self.account_name.finish()),
+            Arc::new(self.time.finish()),
+            Arc::new(self.time_resolution_s.finish()),
+            Arc::new(self.text.finish()),
+            Arc::new(self.language.finish()),
+            Arc::new(self.kind.finish()),
+            Arc::new(self.target_post.finish()),
+            Arc::new(self.target_derived.finish()),
+            Arc::new(self.target_account.finish()),
+            Arc::new(self.hashtags.finish()),
+            Arc::new(self.mentions.finish()),
+            Arc::new(self.urls.finish()),
+            Arc::new(self.domains.finish()),
+            Arc::new(self.followers.finish()),
+            Arc::new(self.following.finish()),
+            Arc::new(self.line.finish()),
+        ]
+    }
+}
+
+/// Streams posts into one Parquet file, in batches; memory stays bounded by
+/// the row-group size whatever the input size.
+pub struct PostTableWriter {
+    path: PathBuf,
+    writer: ArrowWriter<File>,
+    builders: Builders,
+    schema: SchemaRef,
+}
+
+impl PostTableWriter {
+    pub fn create(path: &Path) -> Result<PostTableWriter> {
+        let file = File::create(path).map_err(io_err(path))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_created_by(crate::TOOL_VERSION.to_string())
+            .build();
+        let schema = schema();
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
+        Ok(PostTableWriter { path: path.to_path_buf(), writer, builders: Builders::new(), schema })
+    }
+
+    pub fn push(&mut self, p: &Post) -> Result<()> {
+        self.builders.push(p);
+        if self.builders.len >= BATCH_ROWS {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    fn flush_batch(&mut self) -> Result<()> {
+        if self.builders.len == 0 {
+            return Ok(());
+        }
+        let batch = RecordBatch::try_new(self.schema.clone(), self.builders.finish())?;
+        self.writer.write(&batch)?;
+        Ok(())
+    }
+
+    /// Write the footer and sync the file to disk.
+    pub fn finish(mut self) -> Result<()> {
+        self.flush_batch()?;
+        let file = self.writer.into_inner()?;
+        file.sync_all().map_err(io_err(&self.path))?;
+        Ok(())
+    }
+}
+
+/// Read record batches from post files, optionally only some columns.
+pub fn read_batches(files: &[PathBuf], columns: Option<&[&str]>) -> Result<Vec<RecordBatch>> {
+    let mut out = Vec::new();
+    for path in files {
+        let file = File::open(path).map_err(io_err(path))?;
+        let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(64 * 1024);
+        if let Some(cols) = columns {
+            let schema = builder.parquet_schema();
+            let roots: Vec<usize> = cols
+                .iter()
+                .map(|c| {
+                    builder
+                        .schema()
+                        .index_of(c)
+                        .map_err(|_| StoreError::Arrow(arrow_schema::ArrowError::SchemaError(format!("no column {c}"))))
+                })
+                .collect::<Result<_>>()?;
+            let mask = ProjectionMask::roots(schema, roots);
+            builder = builder.with_projection(mask);
+        }
+        for batch in builder.build()? {
+            out.push(batch?);
+        }
+    }
+    Ok(out)
+}
+
+fn col<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> Option<&'a T> {
+    batch.column_by_name(name)?.as_any().downcast_ref::<T>()
+}
+
+fn strings(list: &ListArray, i: usize) -> Vec<String> {
+    let v = list.value(i);
+    let s = v.as_any().downcast_ref::<StringArray>().expect("list of strings");
+    (0..s.len()).map(|j| s.value(j).to_string()).collect()
+}
+
+fn opt_str(a: Option<&StringArray>, i: usize) -> Option<String> {
+    a.filter(|a| a.is_valid(i)).map(|a| a.value(i).to_string())
+}
+
+/// Turn a full-schema batch back into posts (for tests and small analyses).
+pub fn posts_from_batch(batch: &RecordBatch) -> Vec<Post> {
+    let id = col::<Int64Array>(batch, "id").expect("id column");
+    let id_derived = col::<BooleanArray>(batch, "id_derived");
+    let account = col::<StringArray>(batch, "account").expect("account column");
+    let account_name = col::<StringArray>(batch, "account_name");
+    let time = col::<TimestampMillisecondArray>(batch, "time").expect("time column");
+    let res = col::<Int32Array>(batch, "time_resolution_s");
+    let text = col::<StringArray>(batch, "text");
+    let language = col::<StringArray>(batch, "language");
+    let kind = col::<StringArray>(batch, "kind");
+    let target_post = col::<Int64Array>(batch, "target_post");
+    let target_derived = col::<BooleanArray>(batch, "target_derived");
+    let target_account = col::<StringArray>(batch, "target_account");
+    let lists: Vec<Option<&ListArray>> =
+        ["hashtags", "mentions", "urls", "domains"].iter().map(|n| col::<ListArray>(batch, n)).collect();
+    let followers = col::<Int64Array>(batch, "followers");
+    let following = col::<Int64Array>(batch, "following");
+    let line = col::<Int64Array>(batch, "line");
+    (0..batch.num_rows())
+        .map(|i| {
+            let list = |k: usize| lists[k].map(|l| strings(l, i)).unwrap_or_default();
+            let opt_i64 = |a: Option<&Int64Array>| a.filter(|a| a.is_valid(i)).map(|a| a.value(i));
+            Post {
+                id: id.value(i),
+                id_derived: id_derived.is_some_and(|a| a.value(i)),
+                account: account.value(i).to_string(),
+                account_name: opt_str(account_name, i),
+                time_ms: time.value(i),
+                time_resolution_s: res.map_or(1, |a| a.value(i) as u32),
+                text: opt_str(text, i).unwrap_or_default(),
+                language: opt_str(language, i),
+                kind: kind.and_then(|a| PostKind::parse(a.value(i))).unwrap_or(PostKind::Post),
+                target_post: opt_i64(target_post),
+                target_derived: target_derived.is_some_and(|a| a.value(i)),
+                target_account: opt_str(target_account, i),
+                hashtags: list(0),
+                mentions: list(1),
+                urls: list(2),
+                domains: list(3),
+                followers: opt_i64(followers),
+                following: opt_i64(following),
+                line: opt_i64(line).unwrap_or(0) as u64,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posts_round_trip_through_parquet() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.parquet");
+        let mut posts = Vec::new();
+        for i in 0..70_000i64 {
+            let mut p = Post::new(i, format!("acct{}", i % 7), 1_500_000_000_000 + i * 1000, format!("text {i} #tag{}", i % 3));
+            p.derive_entities_from_text();
+            if i % 5 == 0 {
+                p.kind = PostKind::Repost;
+                p.target_post = Some(-i);
+                p.target_account = Some("x".into());
+            }
+            p.language = (i % 2 == 0).then(|| "en".into());
+            p.line = i as u64 + 2;
+            posts.push(p);
+        }
+        let mut w = PostTableWriter::create(&path).unwrap();
+        for p in &posts {
+            w.push(p).unwrap();
+        }
+        w.finish().unwrap();
+        let back: Vec<Post> = read_batches(&[path.clone()], None).unwrap().iter().flat_map(posts_from_batch).collect();
+        assert_eq!(back, posts);
+        let some = read_batches(&[path], Some(&["account", "time"])).unwrap();
+        assert_eq!(some[0].num_columns(), 2);
+    }
+}

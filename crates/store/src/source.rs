@@ -1,0 +1,191 @@
+//! Adding one source to a case, all or nothing.
+//!
+//! The sequence, and what a crash at each point leaves:
+//! 1. catalog row inserted as `pending` — invisible to readers;
+//! 2. posts streamed to `tmp/source-<id>/` — invisible;
+//! 3. that folder renamed to `posts/source=<id>/` — the catalog still says
+//!    pending, so readers of the case ignore it;
+//! 4. one catalog transaction adds rejects, accounts, labels and facets and
+//!    marks the source `complete` — the commit point.
+//!
+//! A later writer removes the leftovers of 1–3 (see `Case::lock_for_write`).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use leaktrace_model::{AccountInfo, Post};
+
+use crate::catalog::{FACETS, MAX_REJECTS_KEPT};
+use crate::posts::{PART_FILE, PostTableWriter, partition_dir};
+use crate::{Case, Result, WriteLock, crash_point, io_err};
+
+/// Custody facts about a source, recorded in the catalog.
+#[derive(Clone, Debug)]
+pub struct SourceMeta {
+    /// Path as the user gave it.
+    pub path: String,
+    pub sha256_hex: String,
+    pub size: u64,
+    /// `social`, `accounts`, `mail`, `article`.
+    pub kind: String,
+    /// Format name, e.g. `ira-by-author`.
+    pub format: String,
+    /// `none`, `gzip`, `zstd`.
+    pub compression: String,
+}
+
+#[derive(Default)]
+pub(crate) struct AccountAgg {
+    pub name: Option<String>,
+    pub posts: i64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+}
+
+#[derive(Default)]
+pub(crate) struct SourceStats {
+    pub rows: u64,
+    pub posts: u64,
+    pub rejected: u64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub rejects: Vec<(u64, String)>,
+    pub accounts: HashMap<String, AccountAgg>,
+    pub labels: Vec<AccountInfo>,
+    pub facets: HashMap<&'static str, HashMap<String, i64>>,
+}
+
+/// What adding a source achieved.
+#[derive(Clone, Debug)]
+pub struct AddedSource {
+    pub id: i64,
+    pub rows: u64,
+    pub posts: u64,
+    pub rejected: u64,
+}
+
+/// An ingest in progress. Dropping it without [`SourceWriter::finish`]
+/// leaves the case as it was before `begin`.
+pub struct SourceWriter<'c> {
+    case: &'c Case,
+    id: i64,
+    staging: PathBuf,
+    table: Option<PostTableWriter>,
+    stats: SourceStats,
+    finished: bool,
+}
+
+fn bump(map: &mut HashMap<String, i64>, v: &str) {
+    if let Some(n) = map.get_mut(v) {
+        *n += 1;
+    } else {
+        map.insert(v.to_string(), 1);
+    }
+}
+
+impl<'c> SourceWriter<'c> {
+    pub(crate) fn begin(case: &'c Case, _lock: &'c WriteLock, meta: SourceMeta) -> Result<SourceWriter<'c>> {
+        let id = case.catalog().insert_pending(&meta)?;
+        let staging = case.root().join("tmp").join(format!("source-{id}"));
+        std::fs::create_dir_all(&staging).map_err(io_err(&staging))?;
+        let table = PostTableWriter::create(&staging.join(PART_FILE))?;
+        let mut stats = SourceStats::default();
+        for f in FACETS {
+            stats.facets.insert(f, HashMap::new());
+        }
+        Ok(SourceWriter { case, id, staging, table: Some(table), stats, finished: false })
+    }
+
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    pub fn posts(&self) -> u64 {
+        self.stats.posts
+    }
+
+    pub fn rejected(&self) -> u64 {
+        self.stats.rejected
+    }
+
+    pub fn add_post(&mut self, p: &Post) -> Result<()> {
+        self.table.as_mut().expect("writer open").push(p)?;
+        let s = &mut self.stats;
+        s.rows += 1;
+        s.posts += 1;
+        s.first = Some(s.first.map_or(p.time_ms, |f| f.min(p.time_ms)));
+        s.last = Some(s.last.map_or(p.time_ms, |l| l.max(p.time_ms)));
+        let a = s.accounts.entry(p.account.clone()).or_default();
+        if a.name.is_none() {
+            a.name.clone_from(&p.account_name);
+        }
+        a.posts += 1;
+        a.first = Some(a.first.map_or(p.time_ms, |f| f.min(p.time_ms)));
+        a.last = Some(a.last.map_or(p.time_ms, |l| l.max(p.time_ms)));
+        let f = &mut s.facets;
+        for h in &p.hashtags {
+            bump(f.get_mut("hashtag").expect("facet"), h);
+        }
+        for d in &p.domains {
+            bump(f.get_mut("domain").expect("facet"), d);
+        }
+        for m in &p.mentions {
+            bump(f.get_mut("mention").expect("facet"), m);
+        }
+        if let Some(l) = &p.language {
+            bump(f.get_mut("language").expect("facet"), l);
+        }
+        bump(f.get_mut("kind").expect("facet"), p.kind.as_str());
+        if s.posts == 1000 {
+            crash_point("mid-posts");
+        }
+        Ok(())
+    }
+
+    pub fn add_account(&mut self, info: AccountInfo) {
+        if !info.labels.is_empty() {
+            self.stats.labels.push(info);
+        }
+    }
+
+    pub fn add_reject(&mut self, line: u64, reason: String) {
+        self.stats.rows += 1;
+        self.stats.rejected += 1;
+        if self.stats.rejects.len() < MAX_REJECTS_KEPT {
+            self.stats.rejects.push((line, reason));
+        }
+    }
+
+    /// Commit the source: after this returns, it is in the case for good.
+    pub fn finish(mut self) -> Result<AddedSource> {
+        self.table.take().expect("writer open").finish()?;
+        let root = self.case.root();
+        let posts_dir = root.join("posts");
+        if self.stats.posts > 0 {
+            crash_point("before-rename");
+            let dest = partition_dir(root, self.id);
+            std::fs::rename(&self.staging, &dest).map_err(io_err(&dest))?;
+            crate::evidence::sync_dir(&posts_dir)?;
+            crash_point("after-rename");
+        } else {
+            std::fs::remove_dir_all(&self.staging).map_err(io_err(&self.staging))?;
+        }
+        self.case.catalog().complete_source(self.id, &self.stats)?;
+        self.finished = true;
+        Ok(AddedSource { id: self.id, rows: self.stats.rows, posts: self.stats.posts, rejected: self.stats.rejected })
+    }
+}
+
+impl Drop for SourceWriter<'_> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        // Best effort: a failed ingest leaves nothing behind. If this fails
+        // too, the next writer's recovery removes the rest.
+        drop(self.table.take());
+        let _ = std::fs::remove_dir_all(&self.staging);
+        let _ = std::fs::remove_dir_all(partition_dir(self.case.root(), self.id));
+        let _ = self.case.catalog().delete_source(self.id);
+    }
+}
