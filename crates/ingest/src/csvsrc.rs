@@ -2,14 +2,48 @@
 //! 1-based line numbers for every record, field-count and UTF-8 checks
 //! that turn into rejects rather than aborts.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::Read;
+use std::rc::Rc;
 
 use csv::ByteRecord;
 
 use crate::{Format, IngestError};
 
+/// Newlines read so far but not yet counted: (byte offset, preceded by `\r`).
+type Newlines = Rc<RefCell<VecDeque<(u64, bool)>>>;
+
+/// Records where every `\n` passing through it is. The csv crate's own line
+/// numbers are off by one after blank lines and in CRLF files; its byte
+/// offsets are exact, so lines are counted here from those offsets.
+struct LineTracker {
+    inner: Box<dyn Read>,
+    offset: u64,
+    last: u8,
+    newlines: Newlines,
+}
+
+impl Read for LineTracker {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut q = self.newlines.borrow_mut();
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                q.push_back((self.offset + i as u64, self.last == b'\r'));
+            }
+            self.last = b;
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 pub struct CsvSource {
-    rdr: csv::Reader<Box<dyn Read>>,
+    rdr: csv::Reader<LineTracker>,
+    newlines: Newlines,
+    /// Newlines before the last position asked about.
+    lines_before: u64,
     headers: Vec<String>,
     record: ByteRecord,
     display: String,
@@ -24,7 +58,9 @@ pub struct BadRecord {
 impl CsvSource {
     /// Read the header row. An empty input is a format error.
     pub fn new(input: Box<dyn Read>, display: &str, format: Format) -> Result<CsvSource, IngestError> {
-        let mut rdr = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
+        let newlines: Newlines = Rc::default();
+        let tracker = LineTracker { inner: input, offset: 0, last: 0, newlines: newlines.clone() };
+        let mut rdr = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(tracker);
         let headers = match rdr.byte_headers() {
             Ok(h) => h
                 .iter()
@@ -45,7 +81,36 @@ impl CsvSource {
                 found: "an empty file".into(),
             });
         }
-        Ok(CsvSource { rdr, headers, record: ByteRecord::new(), display: display.to_string() })
+        Ok(CsvSource {
+            rdr,
+            newlines,
+            lines_before: 0,
+            headers,
+            record: ByteRecord::new(),
+            display: display.to_string(),
+        })
+    }
+
+    /// 1-based line of the record the csv reader says starts at `byte`;
+    /// offsets must not decrease between calls. The csv reader's record
+    /// start includes the blank lines it skipped, so those are stepped over.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut q = self.newlines.borrow_mut();
+        while q.front().is_some_and(|&(nl, _)| nl < byte) {
+            q.pop_front();
+            self.lines_before += 1;
+        }
+        let mut cursor = byte;
+        while let Some(&(nl, crlf)) = q.front() {
+            if nl == cursor || (crlf && nl == cursor + 1) {
+                q.pop_front();
+                self.lines_before += 1;
+                cursor = nl + 1;
+            } else {
+                break;
+            }
+        }
+        self.lines_before + 1
     }
 
     pub fn headers(&self) -> &[String] {
@@ -73,7 +138,11 @@ impl CsvSource {
                 file: self.display.clone(),
                 format,
                 expected: format.expectation(),
-                found: format!("a header without {} (header: {})", missing.join(", "), excerpt(&self.headers.join(","))),
+                found: format!(
+                    "a header without {} (header: {})",
+                    missing.join(", "),
+                    excerpt(&self.headers.join(","))
+                ),
             })
         }
     }
@@ -85,7 +154,7 @@ impl CsvSource {
         match self.rdr.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
-                let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+                let line = self.line_at(self.record.position().map_or(0, |p| p.byte()));
                 if self.record.len() != self.headers.len() {
                     // A single empty line between records is not data.
                     if self.record.len() == 1 && self.record[0].is_empty() {
@@ -118,9 +187,31 @@ fn csv_fatal(display: &str, e: csv::Error) -> IngestError {
 }
 
 pub fn excerpt(s: &str) -> String {
-    if s.chars().count() > 100 {
-        format!("{}…", s.chars().take(100).collect::<String>())
-    } else {
-        s.to_string()
+    if s.chars().count() > 100 { format!("{}…", s.chars().take(100).collect::<String>()) } else { s.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(data: &str) -> Vec<(u64, String)> {
+        let mut src =
+            CsvSource::new(Box::new(std::io::Cursor::new(data.as_bytes().to_vec())), "t", Format::Csv).unwrap();
+        let mut out = Vec::new();
+        while let Some(r) = src.next_record() {
+            match r.unwrap() {
+                Ok((line, rec)) => out.push((line, String::from_utf8_lossy(&rec[0]).into_owned())),
+                Err(bad) => out.push((bad.line, "bad".into())),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn line_numbers_survive_blank_lines_crlf_and_quoted_newlines() {
+        assert_eq!(lines("h,i\na,1\n\nb,2\n"), vec![(2, "a".into()), (4, "b".into())]);
+        assert_eq!(lines("h,i\r\na,1\r\nb,2\r\n"), vec![(2, "a".into()), (3, "b".into())]);
+        assert_eq!(lines("h,i\r\na,1\r\n\r\n\r\nb,2\r\n"), vec![(2, "a".into()), (5, "b".into())]);
+        assert_eq!(lines("h,i\n\"x\ny\",1\nc,2\nd\n"), vec![(2, "x\ny".into()), (4, "c".into()), (5, "bad".into())]);
     }
 }

@@ -87,21 +87,15 @@ impl Format {
             Format::Ira538 => {
                 "a CSV whose header has the 21 FiveThirtyEight columns (external_author_id, author, content, …, tco3_step1)"
             }
-            Format::IraByAuthor => {
-                "a CSV whose header starts author_id,content,region,language,publish_date,…"
-            }
+            Format::IraByAuthor => "a CSV whose header starts author_id,content,region,language,publish_date,…",
             Format::PlatformArchive => {
                 "a CSV whose header has tweetid, userid, user_screen_name, tweet_time, tweet_text, is_retweet, …"
             }
             Format::TwitterV2 => {
                 "JSON lines, each a twarc2 page ({\"data\": [...], \"includes\": {...}}) or one v2 tweet object with id, text, author_id"
             }
-            Format::TwitterV1 => {
-                "JSON lines, each a v1.1 tweet object with id_str, created_at and user"
-            }
-            Format::Qut => {
-                "a CSV with header message_id,user_id,username,repost_id,reply_id,message,timestamp,urls"
-            }
+            Format::TwitterV1 => "JSON lines, each a v1.1 tweet object with id_str, created_at and user",
+            Format::Qut => "a CSV with header message_id,user_id,username,repost_id,reply_id,message,timestamp,urls",
             Format::Csv => "a CSV with a header row containing the columns named in --map",
         }
     }
@@ -143,6 +137,8 @@ pub struct Reject {
 }
 
 /// One unit of parser output.
+// Posts are nearly every event; boxing them would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     Post(Post),
@@ -196,9 +192,5 @@ pub fn first_line_excerpt(head: &[u8]) -> String {
     let line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
     let s = String::from_utf8_lossy(line);
     let s = s.trim_end_matches('\r');
-    if s.chars().count() > 120 {
-        format!("{:?}…", s.chars().take(120).collect::<String>())
-    } else {
-        format!("{s:?}")
-    }
+    if s.chars().count() > 120 { format!("{:?}…", s.chars().take(120).collect::<String>()) } else { format!("{s:?}") }
 }

@@ -136,8 +136,8 @@ pub fn parse_epoch(s: &str) -> Option<Instant> {
         if !f.chars().all(|c| c.is_ascii_digit()) {
             return None;
         }
-        ms += if neg { -extra } else { extra };
-        if f.trim_end_matches('0').len() > 0 {
+        ms = ms.checked_add(if neg { -extra } else { extra })?;
+        if !f.trim_end_matches('0').is_empty() {
             res = 0;
         }
     }
@@ -186,7 +186,16 @@ mod tests {
 
     #[test]
     fn nonsense_is_rejected() {
-        for s in ["", "2017-13-07 19:52:00", "2017-02-30 10:00", "2017-09-07 24:00", "yesterday", "9/7/17 19:52", "1.2.3"] {
+        for s in [
+            "",
+            "9223372036854775.999",
+            "2017-13-07 19:52:00",
+            "2017-02-30 10:00",
+            "2017-09-07 24:00",
+            "yesterday",
+            "9/7/17 19:52",
+            "1.2.3",
+        ] {
             assert_eq!(parse_auto(s), None, "{s}");
         }
     }

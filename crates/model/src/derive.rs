@@ -17,27 +17,17 @@ fn is_word(c: char) -> bool {
 /// HTML entity `&#39;`) does not start a token, so `a@b.com` is no mention.
 fn scan(text: &str, sigil: char, body: fn(char) -> bool, min_non_digit: bool) -> Vec<String> {
     let mut out = Vec::new();
-    let mut prev: Option<char> = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let starts = c == sigil && !prev.is_some_and(|p| is_word(p) || p == '&' || p == sigil);
-        prev = Some(c);
-        if !starts {
+    // Only the sigils are visited: most posts have none or one.
+    for (i, _) in text.match_indices(sigil) {
+        if text[..i].chars().next_back().is_some_and(|p| is_word(p) || p == '&' || p == sigil) {
             continue;
         }
-        let begin = i + c.len_utf8();
-        let mut end = begin;
-        while let Some(&(j, d)) = chars.peek() {
-            if !body(d) {
-                break;
-            }
-            end = j + d.len_utf8();
-            prev = Some(d);
-            chars.next();
-        }
-        let tok = &text[begin..end];
+        let begin = i + sigil.len_utf8();
+        let rest = &text[begin..];
+        let end = rest.find(|c: char| !body(c)).unwrap_or(rest.len());
+        let tok = &rest[..end];
         if !tok.is_empty() && (!min_non_digit || tok.chars().any(|c| !c.is_ascii_digit())) {
-            out.push(tok.to_lowercase());
+            out.push(if tok.is_ascii() { tok.to_ascii_lowercase() } else { tok.to_lowercase() });
         }
     }
     out
@@ -59,34 +49,31 @@ pub fn extract_mentions(text: &str) -> Vec<String> {
 pub fn extract_urls(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let rest = &bytes[i..];
-        let scheme = if starts_with_ci(rest, b"https://") {
-            8
-        } else if starts_with_ci(rest, b"http://") {
-            7
+    let mut from = 0;
+    // Find each "://" and look back for the scheme: far fewer candidates
+    // than testing every byte for "http".
+    while let Some(pos) = text[from..].find("://") {
+        let colon = from + pos;
+        from = colon + 3;
+        let start = if colon >= 5 && bytes[colon - 5..colon].eq_ignore_ascii_case(b"https") {
+            colon - 5
+        } else if colon >= 4 && bytes[colon - 4..colon].eq_ignore_ascii_case(b"http") {
+            colon - 4
         } else {
-            i += 1;
             continue;
         };
-        let start = i;
-        let mut end = i + scheme;
+        let mut end = colon + 3;
         while end < bytes.len() && !bytes[end].is_ascii_whitespace() {
             end += 1;
         }
         // `end` is at ASCII whitespace or the end, so it is a char boundary.
         let url = text[start..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '"', '\'', '…', '>']);
-        if url.len() > scheme {
+        if url.len() > colon + 3 - start {
             out.push(url);
         }
-        i = end;
+        from = end.max(from);
     }
     out
-}
-
-fn starts_with_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
 }
 
 /// Normalise a URL so that the same link shared twice compares equal:
@@ -94,6 +81,10 @@ fn starts_with_ci(hay: &[u8], needle: &[u8]) -> bool {
 /// parameters and the fragment removed. Returns `None` for strings that
 /// are not absolute URLs.
 pub fn normalize_url(raw: &str) -> Option<String> {
+    normalized(raw).map(String::from)
+}
+
+fn normalized(raw: &str) -> Option<url::Url> {
     let raw = raw.trim();
     if raw.is_empty() {
         return None;
@@ -101,25 +92,35 @@ pub fn normalize_url(raw: &str) -> Option<String> {
     let mut url = url::Url::parse(raw).ok()?;
     url.host_str()?;
     url.set_fragment(None);
-    if url.query().is_some() {
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("utm_"))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+    // Rewrite the query only when there is something to drop: re-encoding
+    // it would change how other parameters are escaped.
+    if url.query_pairs().any(|(k, _)| is_utm(&k)) {
+        let kept: Vec<(String, String)> =
+            url.query_pairs().filter(|(k, _)| !is_utm(k)).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
         if kept.is_empty() {
             url.set_query(None);
         } else {
             url.query_pairs_mut().clear().extend_pairs(kept);
         }
     }
-    Some(url.into())
+    Some(url)
+}
+
+fn is_utm(key: &str) -> bool {
+    key.len() > 4 && key.as_bytes()[..4].eq_ignore_ascii_case(b"utm_")
 }
 
 /// The host of a normalised URL without a leading `www.`.
 pub fn domain_of(url: &str) -> Option<String> {
-    let host = url::Url::parse(url).ok()?.host_str()?.to_string();
-    Some(host.strip_prefix("www.").map(str::to_string).unwrap_or(host))
+    normalize_url_and_domain(url).map(|(_, d)| d)
+}
+
+/// [`normalize_url`] and [`domain_of`] with one parse.
+pub fn normalize_url_and_domain(raw: &str) -> Option<(String, String)> {
+    let url = normalized(raw)?;
+    let host = url.host_str()?;
+    let domain = host.strip_prefix("www.").unwrap_or(host).to_string();
+    Some((url.into(), domain))
 }
 
 /// Split a leading `RT @handle: ` (the old manual-retweet convention that
@@ -130,9 +131,7 @@ pub fn strip_rt_prefix(text: &str) -> (Option<String>, &str) {
     let Some(rest) = t.strip_prefix("RT @").or_else(|| t.strip_prefix("rt @")) else {
         return (None, text);
     };
-    let end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(rest.len());
+    let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
     let handle = &rest[..end];
     let after = &rest[end..];
     match after.strip_prefix(':') {
@@ -194,6 +193,9 @@ mod tests {
         assert_eq!(normalize_url("not a url"), None);
         assert_eq!(normalize_url(""), None);
         assert_eq!(domain_of("http://www.example.com/Path").as_deref(), Some("example.com"));
+        // Other parameters keep their escaping when nothing is dropped, and when something is.
+        assert_eq!(normalize_url("https://x.org/?q=a%20b&r=1").as_deref(), Some("https://x.org/?q=a%20b&r=1"));
+        assert_eq!(normalize_url("https://x.org/?utm_=1").as_deref(), Some("https://x.org/?utm_=1"));
     }
 
     #[test]

@@ -139,10 +139,7 @@ impl Post {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.urls = raw
-            .into_iter()
-            .filter_map(|u| derive::normalize_url(u.as_ref()))
-            .collect();
+        self.urls = raw.into_iter().filter_map(|u| derive::normalize_url(u.as_ref())).collect();
         self.domains = self.urls.iter().filter_map(|u| derive::domain_of(u)).collect();
     }
 }

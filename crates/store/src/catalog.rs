@@ -60,7 +60,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX account_labels_key ON account_labels(key, account);
     CREATE TABLE post_facets (
         source_id INTEGER NOT NULL REFERENCES sources(id),
-        facet     TEXT NOT NULL,   -- hashtag | domain | mention | language | kind
+        facet     TEXT NOT NULL,   -- hashtag | domain | language | kind
         value     TEXT NOT NULL,
         count     INTEGER NOT NULL
     );
@@ -77,8 +77,10 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
-/// Facets counted per source at ingest, for `info` and the UI.
-pub(crate) const FACETS: [&str; 5] = ["hashtag", "domain", "mention", "language", "kind"];
+/// Facets counted per source at ingest, for `info` and the UI. (Mentions
+/// are not: they are as many as hashtags and domains together, and
+/// analyses read them from the posts table.)
+pub(crate) const FACETS: [&str; 4] = ["hashtag", "domain", "language", "kind"];
 
 /// Rejected records kept per source (all are counted).
 pub(crate) const MAX_REJECTS_KEPT: usize = 10_000;
@@ -162,8 +164,7 @@ fn source_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceRow> {
     })
 }
 
-const SOURCE_COLS: &str =
-    "id, path, sha256, size, kind, format, compression, tool_version, ingested_at, rows, posts, rejected, first_post, last_post";
+const SOURCE_COLS: &str = "id, path, sha256, size, kind, format, compression, tool_version, ingested_at, rows, posts, rejected, first_post, last_post";
 
 impl Catalog {
     fn connect(path: &Path) -> Result<Connection> {
@@ -279,7 +280,8 @@ impl Catalog {
                 acc.execute(params![account, a.name, a.posts, a.first, a.last])?;
             }
             insert_labels(&tx, id, s.labels.iter())?;
-            let mut fac = tx.prepare("INSERT INTO post_facets(source_id, facet, value, count) VALUES (?1, ?2, ?3, ?4)")?;
+            let mut fac =
+                tx.prepare("INSERT INTO post_facets(source_id, facet, value, count) VALUES (?1, ?2, ?3, ?4)")?;
             for (facet, counts) in &s.facets {
                 for (value, n) in counts {
                     fac.execute(params![id, facet, value, n])?;
@@ -333,7 +335,8 @@ impl Catalog {
     }
 
     pub(crate) fn sources(&self) -> Result<Vec<SourceRow>> {
-        let mut st = self.conn.prepare(&format!("SELECT {SOURCE_COLS} FROM sources WHERE state = 'complete' ORDER BY id"))?;
+        let mut st =
+            self.conn.prepare(&format!("SELECT {SOURCE_COLS} FROM sources WHERE state = 'complete' ORDER BY id"))?;
         let rows = st.query_map([], source_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -378,7 +381,8 @@ impl Catalog {
     }
 
     pub(crate) fn rejects(&self, source_id: i64, limit: usize) -> Result<Vec<RejectRow>> {
-        let mut st = self.conn.prepare("SELECT line, reason FROM rejects WHERE source_id = ?1 ORDER BY line LIMIT ?2")?;
+        let mut st =
+            self.conn.prepare("SELECT line, reason FROM rejects WHERE source_id = ?1 ORDER BY line LIMIT ?2")?;
         let rows = st
             .query_map(params![source_id, limit as i64], |r| Ok(RejectRow { line: r.get(0)?, reason: r.get(1)? }))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -386,10 +390,17 @@ impl Catalog {
     }
 
     pub(crate) fn accounts(&self) -> Result<Vec<AccountRow>> {
-        let mut st = self.conn.prepare("SELECT account, name, posts, first_post, last_post FROM accounts ORDER BY account")?;
+        let mut st =
+            self.conn.prepare("SELECT account, name, posts, first_post, last_post FROM accounts ORDER BY account")?;
         let rows = st
             .query_map([], |r| {
-                Ok(AccountRow { account: r.get(0)?, name: r.get(1)?, posts: r.get(2)?, first_post: r.get(3)?, last_post: r.get(4)? })
+                Ok(AccountRow {
+                    account: r.get(0)?,
+                    name: r.get(1)?,
+                    posts: r.get(2)?,
+                    first_post: r.get(3)?,
+                    last_post: r.get(4)?,
+                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -433,7 +444,8 @@ fn insert_labels<'a>(
     source_id: i64,
     labels: impl Iterator<Item = &'a leaktrace_model::AccountInfo>,
 ) -> Result<()> {
-    let mut ins = tx.prepare("INSERT OR REPLACE INTO account_labels(account, key, value, source_id) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut ins =
+        tx.prepare("INSERT OR REPLACE INTO account_labels(account, key, value, source_id) VALUES (?1, ?2, ?3, ?4)")?;
     for info in labels {
         for (k, v) in &info.labels {
             ins.execute(params![info.account.to_lowercase(), k, v, source_id])?;

@@ -26,7 +26,13 @@ fn holder_of(file: &mut File) -> String {
 impl WriteLock {
     pub(crate) fn acquire(root: &Path, wait: bool, on_wait: impl FnOnce(&str)) -> Result<WriteLock> {
         let path = root.join("write.lock");
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io_err(&path))?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err(&path))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -34,7 +40,10 @@ impl WriteLock {
                 if !wait {
                     return Err(StoreError::Busy { path: root.display().to_string(), holder });
                 }
-                on_wait(&format!("another leaktrace process{holder} is writing {}; waiting for it to finish", root.display()));
+                on_wait(&format!(
+                    "another leaktrace process{holder} is writing {}; waiting for it to finish",
+                    root.display()
+                ));
                 file.lock().map_err(io_err(&path))?;
             }
             Err(TryLockError::Error(e)) => return Err(io_err(&path)(e)),

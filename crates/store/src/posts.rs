@@ -19,8 +19,8 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use leaktrace_model::{Post, PostKind};
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
@@ -228,15 +228,14 @@ pub fn read_batches(files: &[PathBuf], columns: Option<&[&str]>) -> Result<Vec<R
         let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(64 * 1024);
         if let Some(cols) = columns {
             let schema = builder.parquet_schema();
-            let roots: Vec<usize> = cols
-                .iter()
-                .map(|c| {
-                    builder
-                        .schema()
-                        .index_of(c)
-                        .map_err(|_| StoreError::Arrow(arrow_schema::ArrowError::SchemaError(format!("no column {c}"))))
-                })
-                .collect::<Result<_>>()?;
+            let roots: Vec<usize> =
+                cols.iter()
+                    .map(|c| {
+                        builder.schema().index_of(c).map_err(|_| {
+                            StoreError::Arrow(arrow_schema::ArrowError::SchemaError(format!("no column {c}")))
+                        })
+                    })
+                    .collect::<Result<_>>()?;
             let mask = ProjectionMask::roots(schema, roots);
             builder = builder.with_projection(mask);
         }
@@ -319,7 +318,8 @@ mod tests {
         let path = dir.path().join("p.parquet");
         let mut posts = Vec::new();
         for i in 0..70_000i64 {
-            let mut p = Post::new(i, format!("acct{}", i % 7), 1_500_000_000_000 + i * 1000, format!("text {i} #tag{}", i % 3));
+            let mut p =
+                Post::new(i, format!("acct{}", i % 7), 1_500_000_000_000 + i * 1000, format!("text {i} #tag{}", i % 3));
             p.derive_entities_from_text();
             if i % 5 == 0 {
                 p.kind = PostKind::Repost;

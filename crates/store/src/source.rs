@@ -10,10 +10,10 @@
 //!
 //! A later writer removes the leftovers of 1–3 (see `Case::lock_for_write`).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use leaktrace_model::{AccountInfo, Post};
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::catalog::{FACETS, MAX_REJECTS_KEPT};
 use crate::posts::{PART_FILE, PostTableWriter, partition_dir};
@@ -91,7 +91,7 @@ impl<'c> SourceWriter<'c> {
         let table = PostTableWriter::create(&staging.join(PART_FILE))?;
         let mut stats = SourceStats::default();
         for f in FACETS {
-            stats.facets.insert(f, HashMap::new());
+            stats.facets.insert(f, HashMap::default());
         }
         Ok(SourceWriter { case, id, staging, table: Some(table), stats, finished: false })
     }
@@ -128,9 +128,6 @@ impl<'c> SourceWriter<'c> {
         }
         for d in &p.domains {
             bump(f.get_mut("domain").expect("facet"), d);
-        }
-        for m in &p.mentions {
-            bump(f.get_mut("mention").expect("facet"), m);
         }
         if let Some(l) = &p.language {
             bump(f.get_mut("language").expect("facet"), l);

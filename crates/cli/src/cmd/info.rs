@@ -142,12 +142,21 @@ pub fn run(args: Args) -> Result<()> {
             format!("{} rows", thousands(r.rows - r.rejected))
         };
         println!("  #{} {} [{} {}] {}, {} rejected", r.id, r.path, r.kind, r.format, what, thousands(r.rejected));
-        println!("      sha256 {}  {} bytes  ingested {} by {}", r.sha256, thousands(r.size), r.ingested_at, r.tool_version);
+        println!(
+            "      sha256 {}  {} bytes  ingested {} by {}",
+            r.sha256,
+            thousands(r.size),
+            r.ingested_at,
+            r.tool_version
+        );
         for rej in &s.rejects_sample {
             println!("      rejected line {}: {}", rej.line, rej.reason);
         }
         if !args.rejects && r.rejected > s.rejects_sample.len() as i64 {
-            println!("      … {} more rejected rows (--rejects lists them)", thousands(r.rejected - s.rejects_sample.len() as i64));
+            println!(
+                "      … {} more rejected rows (--rejects lists them)",
+                thousands(r.rejected - s.rejects_sample.len() as i64)
+            );
         }
     }
     if info.unfinished_ingests > 0 {

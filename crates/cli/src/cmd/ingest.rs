@@ -10,7 +10,9 @@ use leaktrace_ingest::accounts::read_account_file;
 use leaktrace_ingest::decompress::peek;
 use leaktrace_ingest::social::generic::ColumnMap;
 use leaktrace_ingest::time::TimeFormat;
-use leaktrace_ingest::{Event, Format, IngestError, ParseOptions, SourceContext, detect, first_line_excerpt, open_decompressed, open_parser};
+use leaktrace_ingest::{
+    Event, Format, IngestError, ParseOptions, SourceContext, detect, first_line_excerpt, open_decompressed, open_parser,
+};
 use leaktrace_store::{Case, SourceMeta, WriteLock};
 
 use crate::progress::{CountingReader, bytes_bar};
@@ -86,9 +88,8 @@ pub struct Args {
 }
 
 fn parse_format(s: &str) -> std::result::Result<Format, String> {
-    Format::from_name(s).ok_or_else(|| {
-        format!("unknown format {s:?}; one of {}", Format::ALL.map(Format::name).join(", "))
-    })
+    Format::from_name(s)
+        .ok_or_else(|| format!("unknown format {s:?}; one of {}", Format::ALL.map(Format::name).join(", ")))
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -163,7 +164,8 @@ pub fn ingest_social(
     let display = file.display().to_string();
     let Some(stored) = store_original(case, lock, file)? else { return Ok(()) };
     let started = Instant::now();
-    let raw = File::open(&stored.path).with_context(|| format!("{}: cannot read stored copy", stored.path.display()))?;
+    let raw =
+        File::open(&stored.path).with_context(|| format!("{}: cannot read stored copy", stored.path.display()))?;
     let (counting, read_bytes) = CountingReader::new(raw);
     let (compression, input) = open_decompressed(Box::new(counting)).with_context(|| display.clone())?;
     let (head, input) = peek(input, 64 * 1024).with_context(|| display.clone())?;
@@ -219,7 +221,11 @@ pub fn ingest_social(
         if n % 8192 == 0 {
             bar.set_position(read_bytes.load(Ordering::Relaxed));
             let secs = started.elapsed().as_secs_f64().max(1e-3);
-            bar.set_message(format!("{} posts ({}/s)", thousands(writer.posts() as i64), thousands((writer.posts() as f64 / secs) as i64)));
+            bar.set_message(format!(
+                "{} posts ({}/s)",
+                thousands(writer.posts() as i64),
+                thousands((writer.posts() as f64 / secs) as i64)
+            ));
         }
     }
     let added = writer.finish()?;
@@ -245,7 +251,8 @@ pub fn ingest_social(
 pub fn ingest_accounts(case: &Case, lock: &WriteLock, file: &Path, key: Option<&str>) -> Result<()> {
     let display = file.display().to_string();
     let Some(stored) = store_original(case, lock, file)? else { return Ok(()) };
-    let raw = File::open(&stored.path).with_context(|| format!("{}: cannot read stored copy", stored.path.display()))?;
+    let raw =
+        File::open(&stored.path).with_context(|| format!("{}: cannot read stored copy", stored.path.display()))?;
     let (compression, input) = open_decompressed(Box::new(raw)).with_context(|| display.clone())?;
     let parsed = read_account_file(input, &display, key)?;
     for r in parsed.rejects.iter().take(REJECTS_SHOWN as usize) {

@@ -116,9 +116,15 @@ fn count(rec: &ByteRecord, idx: usize, name: &str) -> Result<Option<i64>, String
         .map_err(|_| format!("column {name}: not a number: {s:?}"))
 }
 
-impl IraParser {
-    fn post(&self, line: u64, rec: &ByteRecord) -> Result<(Post, Option<AccountInfo>), String> {
-        let c = &self.cols;
+impl Columns {
+    fn post(
+        &self,
+        ctx: &SourceContext,
+        seen: &HashSet<String>,
+        line: u64,
+        rec: &ByteRecord,
+    ) -> Result<(Post, Option<AccountInfo>), String> {
+        let c = self;
         let author = field(rec, c.author, "author")?.trim();
         if author.is_empty() {
             return Err("column author: empty".into());
@@ -133,7 +139,7 @@ impl IraParser {
             },
             None => None,
         };
-        let mut p = Post::new(id.unwrap_or_else(|| self.ctx.row_id(line)), author.to_lowercase(), t.ms, text);
+        let mut p = Post::new(id.unwrap_or_else(|| ctx.row_id(line)), author.to_lowercase(), t.ms, text);
         p.id_derived = id.is_none();
         p.account_name = Some(author.to_string());
         p.time_resolution_s = t.resolution_s;
@@ -165,7 +171,7 @@ impl IraParser {
             p.target_derived = true;
             p.target_account = strip_rt_prefix(text).0;
         }
-        let account = if c.labels.is_empty() || self.seen.contains(&p.account) {
+        let account = if c.labels.is_empty() || seen.contains(&p.account) {
             None
         } else {
             let mut labels = Vec::new();
@@ -191,9 +197,9 @@ impl Iterator for IraParser {
         let (line, rec) = match self.src.next_record()? {
             Err(fatal) => return Some(Err(fatal)),
             Ok(Err(bad)) => return Some(Ok(Event::Reject(Reject { line: bad.line, reason: bad.reason }))),
-            Ok(Ok((line, rec))) => (line, rec.clone()),
+            Ok(Ok(ok)) => ok,
         };
-        Some(Ok(match self.post(line, &rec) {
+        Some(Ok(match self.cols.post(&self.ctx, &self.seen, line, rec) {
             Err(reason) => Event::Reject(Reject { line, reason }),
             Ok((post, None)) => Event::Post(post),
             Ok((post, Some(acct))) => {
@@ -217,7 +223,8 @@ mod tests {
             .unwrap()
     }
 
-    const BY_AUTHOR: &str = "author_id,content,region,language,publish_date,harvested_date,following,followers,updates,post_type,retweet\n";
+    const BY_AUTHOR: &str =
+        "author_id,content,region,language,publish_date,harvested_date,following,followers,updates,post_type,retweet\n";
 
     #[test]
     fn by_author_rows_become_posts() {
@@ -253,7 +260,8 @@ mod tests {
              e,fine,U,English,2017-09-07 20:55:00,,1,1,1,Q,1\n"
         );
         let ev = parse(Format::IraByAuthor, &data);
-        let rejects: Vec<&Reject> = ev.iter().filter_map(|e| if let Event::Reject(r) = e { Some(r) } else { None }).collect();
+        let rejects: Vec<&Reject> =
+            ev.iter().filter_map(|e| if let Event::Reject(r) = e { Some(r) } else { None }).collect();
         assert_eq!(rejects.len(), 3);
         assert_eq!(rejects[0].line, 3);
         assert!(rejects[0].reason.contains("publish_date"), "{}", rejects[0].reason);

@@ -32,7 +32,10 @@ pub(crate) fn detect(head: &[u8]) -> Option<Format> {
         Some(Format::Qut)
     } else if has("external_author_id") && has("author") && has("content") && has("publish_date") && has("post_type") {
         Some(Format::Ira538)
-    } else if cols.first().map(String::as_str) == Some("author_id") && has("content") && has("publish_date") && has("post_type")
+    } else if cols.first().map(String::as_str) == Some("author_id")
+        && has("content")
+        && has("publish_date")
+        && has("post_type")
     {
         Some(Format::IraByAuthor)
     } else if has("tweetid") && has("userid") && has("tweet_text") && has("tweet_time") {
@@ -54,10 +57,11 @@ pub(crate) fn open(
         Format::TwitterV1 | Format::TwitterV2 => twitter::open(format, input, ctx),
         Format::Qut => qut::open(input, ctx),
         Format::Csv => {
-            let map = opts
-                .map
-                .clone()
-                .ok_or_else(|| IngestError::Usage("--format csv needs a column mapping: --map author=COL,time=COL,text=COL[,...]".into()))?;
+            let map = opts.map.clone().ok_or_else(|| {
+                IngestError::Usage(
+                    "--format csv needs a column mapping: --map author=COL,time=COL,text=COL[,...]".into(),
+                )
+            })?;
             generic::open(input, ctx, map)
         }
     }
@@ -70,12 +74,27 @@ mod tests {
     #[test]
     fn detection_from_headers() {
         let cases: [(&str, Option<Format>); 7] = [
-            ("author_id,content,region,language,publish_date,harvested_date,following,followers,updates,post_type,retweet\n", Some(Format::IraByAuthor)),
-            ("external_author_id,author,content,region,language,publish_date,harvested_date,following,followers,updates,post_type,account_type,retweet,account_category,new_june_2018,alt_external_id,tweet_id,article_url,tco1_step1,tco2_step1,tco3_step1\n", Some(Format::Ira538)),
-            ("\u{feff}tweetid,userid,user_display_name,user_screen_name,tweet_text,tweet_time,is_retweet\n", Some(Format::PlatformArchive)),
+            (
+                "author_id,content,region,language,publish_date,harvested_date,following,followers,updates,post_type,retweet\n",
+                Some(Format::IraByAuthor),
+            ),
+            (
+                "external_author_id,author,content,region,language,publish_date,harvested_date,following,followers,updates,post_type,account_type,retweet,account_category,new_june_2018,alt_external_id,tweet_id,article_url,tco1_step1,tco2_step1,tco3_step1\n",
+                Some(Format::Ira538),
+            ),
+            (
+                "\u{feff}tweetid,userid,user_display_name,user_screen_name,tweet_text,tweet_time,is_retweet\n",
+                Some(Format::PlatformArchive),
+            ),
             ("message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n", Some(Format::Qut)),
-            ("{\"data\":[{\"id\":\"1\",\"text\":\"x\",\"author_id\":\"2\"}],\"includes\":{}}\n", Some(Format::TwitterV2)),
-            ("{\"id_str\":\"1\",\"created_at\":\"Wed Oct 10 20:19:24 +0000 2018\",\"user\":{\"id_str\":\"2\"}}\n", Some(Format::TwitterV1)),
+            (
+                "{\"data\":[{\"id\":\"1\",\"text\":\"x\",\"author_id\":\"2\"}],\"includes\":{}}\n",
+                Some(Format::TwitterV2),
+            ),
+            (
+                "{\"id_str\":\"1\",\"created_at\":\"Wed Oct 10 20:19:24 +0000 2018\",\"user\":{\"id_str\":\"2\"}}\n",
+                Some(Format::TwitterV1),
+            ),
             ("id,user,created_at,body\n", None),
         ];
         for (head, want) in cases {
