@@ -172,13 +172,51 @@ impl Builders {
     }
 }
 
-/// Streams posts into one Parquet file, in batches; memory stays bounded by
-/// the row-group size whatever the input size.
+/// Streams posts into one Parquet file. Arrow building, encoding and
+/// compression run on a thread of their own, so parsing the input and
+/// writing the table use both cores; memory stays bounded by the channel
+/// and the row-group size whatever the input size.
 pub struct PostTableWriter {
+    pending: Vec<Post>,
+    sender: Option<std::sync::mpsc::SyncSender<Vec<Post>>>,
+    worker: Option<std::thread::JoinHandle<Result<()>>>,
+}
+
+/// Posts handed to the encoding thread at a time, and chunks in flight.
+const CHUNK: usize = 4096;
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+struct Encoder {
     path: PathBuf,
     writer: ArrowWriter<File>,
     builders: Builders,
     schema: SchemaRef,
+}
+
+impl Encoder {
+    fn flush_batch(&mut self) -> Result<()> {
+        if self.builders.len == 0 {
+            return Ok(());
+        }
+        let batch = RecordBatch::try_new(self.schema.clone(), self.builders.finish())?;
+        self.writer.write(&batch)?;
+        Ok(())
+    }
+
+    fn run(mut self, chunks: std::sync::mpsc::Receiver<Vec<Post>>) -> Result<()> {
+        for chunk in chunks {
+            for p in &chunk {
+                self.builders.push(p);
+                if self.builders.len >= BATCH_ROWS {
+                    self.flush_batch()?;
+                }
+            }
+        }
+        self.flush_batch()?;
+        let file = self.writer.into_inner()?;
+        file.sync_all().map_err(io_err(&self.path))?;
+        Ok(())
+    }
 }
 
 impl PostTableWriter {
@@ -191,32 +229,55 @@ impl PostTableWriter {
             .build();
         let schema = schema();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
-        Ok(PostTableWriter { path: path.to_path_buf(), writer, builders: Builders::new(), schema })
+        let encoder = Encoder { path: path.to_path_buf(), writer, builders: Builders::new(), schema };
+        let (sender, receiver) = std::sync::mpsc::sync_channel(CHUNKS_IN_FLIGHT);
+        let worker = std::thread::Builder::new()
+            .name("parquet-writer".into())
+            .spawn(move || encoder.run(receiver))
+            .map_err(io_err(path))?;
+        Ok(PostTableWriter { pending: Vec::with_capacity(CHUNK), sender: Some(sender), worker: Some(worker) })
     }
 
-    pub fn push(&mut self, p: &Post) -> Result<()> {
-        self.builders.push(p);
-        if self.builders.len >= BATCH_ROWS {
-            self.flush_batch()?;
+    pub fn push(&mut self, p: Post) -> Result<()> {
+        self.pending.push(p);
+        if self.pending.len() >= CHUNK {
+            self.send()?;
         }
         Ok(())
     }
 
-    fn flush_batch(&mut self) -> Result<()> {
-        if self.builders.len == 0 {
-            return Ok(());
+    fn send(&mut self) -> Result<()> {
+        let chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(CHUNK));
+        let sent = self.sender.as_ref().is_some_and(|s| s.send(chunk).is_ok());
+        if !sent {
+            // The encoder stopped: its error says why.
+            return self.join();
         }
-        let batch = RecordBatch::try_new(self.schema.clone(), self.builders.finish())?;
-        self.writer.write(&batch)?;
         Ok(())
+    }
+
+    fn join(&mut self) -> Result<()> {
+        self.sender.take();
+        match self.worker.take() {
+            Some(w) => w.join().unwrap_or_else(|_| {
+                Err(StoreError::Io { path: "posts table".into(), source: std::io::Error::other("writer thread panicked") })
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Write the footer and sync the file to disk.
     pub fn finish(mut self) -> Result<()> {
-        self.flush_batch()?;
-        let file = self.writer.into_inner()?;
-        file.sync_all().map_err(io_err(&self.path))?;
-        Ok(())
+        if !self.pending.is_empty() {
+            self.send()?;
+        }
+        self.join()
+    }
+}
+
+impl Drop for PostTableWriter {
+    fn drop(&mut self) {
+        let _ = self.join();
     }
 }
 
@@ -332,7 +393,7 @@ mod tests {
         }
         let mut w = PostTableWriter::create(&path).unwrap();
         for p in &posts {
-            w.push(p).unwrap();
+            w.push(p.clone()).unwrap();
         }
         w.finish().unwrap();
         let back: Vec<Post> = read_batches(&[path.clone()], None).unwrap().iter().flat_map(posts_from_batch).collect();

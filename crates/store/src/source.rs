@@ -108,14 +108,16 @@ impl<'c> SourceWriter<'c> {
         self.stats.rejected
     }
 
-    pub fn add_post(&mut self, p: &Post) -> Result<()> {
-        self.table.as_mut().expect("writer open").push(p)?;
+    pub fn add_post(&mut self, p: Post) -> Result<()> {
         let s = &mut self.stats;
         s.rows += 1;
         s.posts += 1;
         s.first = Some(s.first.map_or(p.time_ms, |f| f.min(p.time_ms)));
         s.last = Some(s.last.map_or(p.time_ms, |l| l.max(p.time_ms)));
-        let a = s.accounts.entry(p.account.clone()).or_default();
+        if !s.accounts.contains_key(&p.account) {
+            s.accounts.insert(p.account.clone(), AccountAgg::default());
+        }
+        let a = s.accounts.get_mut(&p.account).expect("inserted above");
         if a.name.is_none() {
             a.name.clone_from(&p.account_name);
         }
@@ -136,7 +138,7 @@ impl<'c> SourceWriter<'c> {
         if s.posts == 1000 {
             crash_point("mid-posts");
         }
-        Ok(())
+        self.table.as_mut().expect("writer open").push(p)
     }
 
     pub fn add_account(&mut self, info: AccountInfo) {

@@ -195,7 +195,7 @@ pub fn ingest_social(
     let mut first_reject: Option<String> = None;
     for (n, event) in events.enumerate() {
         match event? {
-            Event::Post(p) => writer.add_post(&p)?,
+            Event::Post(p) => writer.add_post(p)?,
             Event::Account(a) => writer.add_account(a),
             Event::Reject(r) => {
                 let msg = format!("{display}: line {}: {}", r.line, r.reason);
