@@ -41,6 +41,12 @@ enum Command {
     Info(cmd::info::Args),
     /// Build a case from the sample data bundled in leaktrace and show what is in it.
     Demo(cmd::demo::Args),
+    /// Co-action networks: accounts that reposted, linked or posted the same thing within a time window.
+    Coord(cmd::coord::Args),
+    /// Clusters of coordinated accounts (Louvain communities or connected components) with summaries.
+    Clusters(cmd::clusters::Args),
+    /// Write the posts of a case in another tool's input format (qut).
+    Export(cmd::export::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +56,9 @@ fn main() -> ExitCode {
         Command::Ingest(a) => cmd::ingest::run(a),
         Command::Info(a) => cmd::info::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Coord(a) => cmd::coord::run(a),
+        Command::Clusters(a) => cmd::clusters::run(a),
+        Command::Export(a) => cmd::export::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

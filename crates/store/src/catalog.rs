@@ -75,6 +75,19 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX items_source ON items(source_id);
     "#,
+    // 2: analysis runs, with the parameters that reproduce them.
+    r#"
+    CREATE TABLE runs (
+        id           INTEGER PRIMARY KEY,
+        kind         TEXT NOT NULL,          -- coord | clusters | …
+        params       TEXT NOT NULL,          -- JSON: everything needed to re-run
+        created_at   TEXT NOT NULL,          -- RFC 3339, UTC
+        tool_version TEXT NOT NULL,
+        output       TEXT NOT NULL,          -- folder of the results, relative to the case
+        summary      TEXT NOT NULL           -- JSON
+    );
+    CREATE INDEX runs_kind ON runs(kind, id);
+    "#,
 ];
 
 /// Facets counted per source at ingest, for `info` and the UI. (Mentions

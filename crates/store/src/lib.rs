@@ -20,6 +20,7 @@ mod evidence;
 mod lock;
 pub mod posts;
 mod source;
+mod runs;
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,7 @@ pub use catalog::{AccountRow, CaseSummary, FacetCount, RejectRow, SourceRow};
 pub use evidence::StoredFile;
 pub use lock::WriteLock;
 pub use source::{AddedSource, SourceMeta, SourceWriter};
+pub use runs::RunRow;
 
 /// The version of leaktrace writing to a case, recorded with every source.
 pub const TOOL_VERSION: &str = concat!("leaktrace ", env!("CARGO_PKG_VERSION"));
@@ -222,3 +224,4 @@ pub fn crash_point(name: &str) {
         std::process::abort();
     }
 }
+

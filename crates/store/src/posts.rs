@@ -260,7 +260,10 @@ impl PostTableWriter {
         self.sender.take();
         match self.worker.take() {
             Some(w) => w.join().unwrap_or_else(|_| {
-                Err(StoreError::Io { path: "posts table".into(), source: std::io::Error::other("writer thread panicked") })
+                Err(StoreError::Io {
+                    path: "posts table".into(),
+                    source: std::io::Error::other("writer thread panicked"),
+                })
             }),
             None => Ok(()),
         }
@@ -396,7 +399,8 @@ mod tests {
             w.push(p.clone()).unwrap();
         }
         w.finish().unwrap();
-        let back: Vec<Post> = read_batches(&[path.clone()], None).unwrap().iter().flat_map(posts_from_batch).collect();
+        let back: Vec<Post> =
+            read_batches(std::slice::from_ref(&path), None).unwrap().iter().flat_map(posts_from_batch).collect();
         assert_eq!(back, posts);
         let some = read_batches(&[path], Some(&["account", "time"])).unwrap();
         assert_eq!(some[0].num_columns(), 2);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of `leaktrace coord --compat qut` and the QUT
+# Coordination Network Toolkit 1.5.2 on the IRA sample: for each shared
+# network type and window, both tools' compute time, the ratio, and whether
+# the edge lists are identical.
+#
+#   bench/coord/bench.sh [IRA_TWEETS_CSV_GZ] [AUTHORS_CSV]   (default: ../shared/data/ira/)
+#
+# Times are wall-clock seconds of one command each: for the toolkit, its
+# `compute` on a database it has already preprocessed (its preprocess time
+# is printed once); for leaktrace, `coord` on a case it has already ingested
+# (reading the posts table included, storing the run excluded). Needs
+# python3 and PyPI (see qut_reference.sh for the toolkit's install).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
+tweets=${1:-$repo/../shared/data/ira/tweets-sample.csv.gz}
+authors=${2:-$repo/../shared/data/ira/authors.csv}
+windows=(${WINDOWS:-60 600})
+venv=${QUT_VENV:-/tmp/leaktrace-qut-venv}
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import coordination_network_toolkit' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet coordination-network-toolkit==1.5.2
+fi
+(cd "$repo" && cargo build --release --quiet)
+lt=$repo/target/release/leaktrace
+work=${WORK:-$(mktemp -d)}
+case_dir=$work/ira
+if [ ! -d "$case_dir" ]; then
+    "$lt" case init "$case_dir" >/dev/null
+    "$lt" ingest "$case_dir" "$tweets" --accounts "$authors" --quiet
+fi
+"$lt" export "$case_dir" --format qut --out "$work/ira-qut.csv" >/dev/null
+db=$work/qut.db
+if [ ! -f "$db" ]; then
+    s=$(date +%s.%N)
+    "$venv/bin/python" -W ignore -m coordination_network_toolkit "$db" preprocess "$work/ira-qut.csv" >/dev/null
+    echo "toolkit preprocess: $(echo "$(date +%s.%N) - $s" | bc) s"
+fi
+printf '%-18s %7s %12s %12s %9s %10s %s\n' network window toolkit_s leaktrace_s ratio edges identical
+for pair in co-retweet:co_retweet co-tweet:co_tweet co-link:co_link co-similar-text:co_similar_tweet; do
+    ours=${pair%%:*}; theirs=${pair##*:}
+    for w in "${windows[@]}"; do
+        s=$(date +%s.%N)
+        "$venv/bin/python" -W ignore -m coordination_network_toolkit "$db" compute "$theirs" --time_window "$w" >/dev/null 2>&1
+        tq=$(echo "$(date +%s.%N) - $s" | bc)
+        "$venv/bin/python" -c 'import sys; from coordination_network_toolkit.output import output_gephi_csv; output_gephi_csv(*sys.argv[1:])' \
+            "$db" "$theirs" "$work/q-$theirs-$w.csv"
+        s=$(date +%s.%N)
+        "$lt" coord "$case_dir" --network "$ours" --window "$w" --compat qut --no-store --no-evidence \
+            --out "$work/l-$theirs-$w.csv" >/dev/null
+        tl=$(echo "$(date +%s.%N) - $s" | bc)
+        same=no; cmp -s "$work/q-$theirs-$w.csv" "$work/l-$theirs-$w.csv" && same=yes
+        edges=$(($(wc -l < "$work/l-$theirs-$w.csv") - 1))
+        printf '%-18s %7s %12.2f %12.2f %8.0fx %10s %s\n' "$ours" "$w" "$tq" "$tl" "$(echo "$tq / $tl" | bc -l)" "$edges" "$same"
+    done
+done
+s=$(date +%s.%N)
+"$lt" coord "$case_dir" --network co-retweet,co-tweet,co-similar-text,co-link,co-domain,co-hashtag,co-mention,co-reply,sync \
+    --window 60 --no-store >/dev/null
+echo "leaktrace, all nine networks at 60 s (with evidence): $(echo "$(date +%s.%N) - $s" | bc) s"
+echo "work folder: $work"

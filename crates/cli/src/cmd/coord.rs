@@ -1,0 +1,184 @@
+//! `leaktrace coord DIR --network NAME[,NAME…] --window DURATION [--min-weight K] [--compat qut] [--out FILE]`
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use leaktrace_coord::export::{self, NodeAttrs};
+use leaktrace_coord::{Compat, Network, Params, compute, parse_duration, save_run};
+use leaktrace_store::Case;
+
+use crate::text::thousands;
+
+/// Find accounts that acted in concert: co-action networks.
+///
+/// Two accounts are linked when both did the same thing to the same object
+/// within --window of each other (boundary included):
+///
+///   co-retweet       reposted the same post
+///   co-tweet         posted the same text (case, whitespace, URLs and a
+///                    leading "RT @x:" ignored)
+///   co-similar-text  posted near-duplicate texts (Jaccard similarity of
+///                    word sets >= --similarity; MinHash/LSH candidates)
+///   co-link          shared the same URL (normalised)
+///   co-domain        linked to the same web domain
+///   co-hashtag       used the same hashtag
+///   co-mention       mentioned the same account
+///   co-reply         replied to the same post
+///   sync             were active in the same time buckets (of --window's
+///                    size) far more often than chance (--sync-p)
+///
+/// Reposts count only for co-retweet. An edge's weight is the number of
+/// distinct objects the two accounts co-acted on; its events, the pairs of
+/// posts behind it. Edges lighter than --min-weight are dropped.
+///
+/// Every run is stored in the case under analyses/coord/<run-id>/
+/// (edges.parquet, evidence.parquet: every pair of posts behind every edge,
+/// params.json) and listed with its parameters, so it can be re-run.
+///
+/// --compat qut reproduces the edge lists of the QUT Coordination Network
+/// Toolkit 1.5.2 exactly (co-retweet, co-tweet, co-link, co-similar-text):
+/// directed edges whose weight is the number of distinct messages of the
+/// source matched by the target, the toolkit's text rules, its empty-URL
+/// links; with a .csv output, its columns source,target,weight,edge_type.
+///
+/// DURATION: seconds (60, 60s) or 10m, 1h, 2d.
+///
+/// Examples:
+///   leaktrace coord mycase --network co-retweet,co-link --window 60s --out edges.gexf
+///   leaktrace coord mycase --network co-retweet --window 60 --compat qut --out qut.csv
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The case folder.
+    pub dir: PathBuf,
+    /// Networks to compute, comma-separated.
+    #[arg(long, value_name = "NAME[,NAME...]", required = true)]
+    pub network: Vec<String>,
+    /// Time window (for sync: bucket size).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub window: String,
+    /// Drop edges lighter than this.
+    #[arg(long, value_name = "K", default_value_t = 2)]
+    pub min_weight: u64,
+    /// Reproduce another tool's results: qut.
+    #[arg(long, value_name = "TOOL")]
+    pub compat: Option<String>,
+    /// co-similar-text: Jaccard similarity threshold, in (0, 1].
+    #[arg(long, value_name = "T", default_value_t = 0.8, allow_hyphen_values = true)]
+    pub similarity: f64,
+    /// co-similar-text: ignore posts with fewer distinct words [default: 5; 1 with --compat qut].
+    #[arg(long, value_name = "N")]
+    pub min_tokens: Option<usize>,
+    /// sync: keep pairs whose shared buckets have at most this probability by chance.
+    #[arg(long, value_name = "P", default_value_t = 1e-6)]
+    pub sync_p: f64,
+    /// Do not keep the pairs of posts behind each edge (smaller results on huge networks).
+    #[arg(long)]
+    pub no_evidence: bool,
+    /// Also write the network here: .csv, .gexf, .graphml, .parquet or .json.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Do not store the run in the case (only --out).
+    #[arg(long)]
+    pub no_store: bool,
+    /// Fail instead of waiting when another process writes the case.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parameters from the command line, checked before any work.
+pub fn params_from(
+    network: &[String],
+    window: &str,
+    min_weight: u64,
+    compat: Option<&str>,
+    similarity: f64,
+    min_tokens: Option<usize>,
+    sync_p: f64,
+) -> Result<Params> {
+    let networks = Network::parse_list(&network.join(","))?;
+    let window_ms = parse_duration(window)?;
+    let compat = match compat {
+        None => None,
+        Some("qut") => Some(Compat::Qut),
+        Some(other) => bail!("unknown --compat {other:?}; the one known tool is qut"),
+    };
+    let mut p = match compat {
+        Some(Compat::Qut) => Params::qut(networks, window_ms, min_weight),
+        None => Params::new(networks, window_ms),
+    };
+    p.min_weight = min_weight;
+    p.similarity = similarity;
+    if let Some(n) = min_tokens {
+        p.min_tokens = n;
+    }
+    p.sync_max_p = sync_p;
+    p.validate()?;
+    Ok(p)
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let mut params = params_from(
+        &args.network,
+        &args.window,
+        args.min_weight,
+        args.compat.as_deref(),
+        args.similarity,
+        args.min_tokens,
+        args.sync_p,
+    )?;
+    params.evidence = !args.no_evidence;
+    if let Some(out) = &args.out {
+        export::Format::from_path(out)?;
+    }
+    let case = Case::open(&args.dir)?;
+    let started = Instant::now();
+    let result = compute(&case, &params)?;
+    let computed = started.elapsed();
+    let run = if args.no_store {
+        None
+    } else {
+        let lock = case.lock_for_write(!args.no_wait, |msg| eprintln!("leaktrace: {msg}"))?;
+        Some(save_run(&case, &lock, &result)?)
+    };
+    if let Some(out) = &args.out {
+        export::write(&result, &NodeAttrs::default(), out)?;
+    }
+    let summary = leaktrace_coord::results_summary(&result);
+    if args.json {
+        let mut v = summary;
+        v["run"] = serde_json::json!(run.as_ref().map(|r| r.id));
+        v["output"] = serde_json::json!(run.as_ref().map(|r| r.output.clone()));
+        v["seconds"] = serde_json::json!(computed.as_secs_f64());
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "{} posts, window {} s, min weight {}{}",
+        thousands(result.posts.len() as i64),
+        params.window_ms as f64 / 1000.0,
+        params.min_weight,
+        if params.compat.is_some() { ", compat qut" } else { "" }
+    );
+    for n in summary["networks"].as_array().into_iter().flatten() {
+        println!(
+            "  {:<16} {:>10} edges  {:>8} accounts  {:>10} evidence rows",
+            n["network"].as_str().unwrap_or(""),
+            thousands(n["edges"].as_i64().unwrap_or(0)),
+            thousands(n["accounts"].as_i64().unwrap_or(0)),
+            thousands(n["evidence"].as_i64().unwrap_or(0)),
+        );
+    }
+    println!("computed in {:.2} s", computed.as_secs_f64());
+    if let Some(r) = &run {
+        println!("stored as run #{} in {}", r.id, args.dir.join(&r.output).display());
+    }
+    if let Some(out) = &args.out {
+        println!("wrote {}", out.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,255 @@
+//! End-to-end tests of `leaktrace coord`, `clusters` and `export` through the
+//! real binary: exact parity with the QUT toolkit's committed edge lists,
+//! bad input refused before any work, stored runs, every export format.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    repo().join("testdata/coord").join(rel)
+}
+
+fn lt(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_leaktrace"));
+    c.env_remove("LEAKTRACE_CRASH_AT");
+    for a in args {
+        c.arg(a);
+    }
+    c.output().expect("run leaktrace")
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "leaktrace failed: {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails(out: Output) -> String {
+    assert!(!out.status.success(), "expected failure, got: {}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A case holding the IRA excerpt (QUT CSV form).
+fn excerpt_case() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("case");
+    ok(lt(&[&"case", &"init", &dir]));
+    ok(lt(&[&"ingest", &dir, &fixture("ira-excerpt.qut.csv"), &"--quiet"]));
+    (tmp, dir)
+}
+
+#[test]
+fn qut_compat_reproduces_the_toolkit_edge_lists_byte_for_byte() {
+    let (tmp, dir) = excerpt_case();
+    let mut compared = 0;
+    for (ours, theirs) in [
+        ("co-retweet", "co_retweet"),
+        ("co-tweet", "co_tweet"),
+        ("co-link", "co_link"),
+        ("co-similar-text", "co_similar_tweet"),
+    ] {
+        for w in ["59", "60", "600"] {
+            let out = tmp.path().join(format!("{theirs}-{w}.csv"));
+            ok(lt(&[
+                &"coord",
+                &dir,
+                &"--network",
+                &ours,
+                &"--window",
+                &w,
+                &"--compat",
+                &"qut",
+                &"--out",
+                &out,
+                &"--no-store",
+            ]));
+            let want = std::fs::read(fixture(&format!("qut-1.5.2/{theirs}-w{w}.csv"))).unwrap();
+            let got = std::fs::read(&out).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&want),
+                "{ours} at {w} s differs from the toolkit's edge list"
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 12);
+    // The boundary matters: 59 s and 60 s give different networks (whole-minute times).
+    let a = std::fs::read(fixture("qut-1.5.2/co_link-w59.csv")).unwrap();
+    let b = std::fs::read(fixture("qut-1.5.2/co_link-w60.csv")).unwrap();
+    assert_ne!(a, b);
+}
+
+#[test]
+fn export_qut_round_trips_the_excerpt() {
+    let (tmp, dir) = excerpt_case();
+    let out = tmp.path().join("again.csv");
+    ok(lt(&[&"export", &dir, &"--format", &"qut", &"--out", &out]));
+    let want = std::fs::read_to_string(fixture("ira-excerpt.qut.csv")).unwrap();
+    let got = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn bad_input_is_refused_before_any_work() {
+    let (tmp, dir) = excerpt_case();
+    let cases: [(&[&str], &str); 7] = [
+        (&["--network", "co-retweets", "--window", "60"], "unknown network \"co-retweets\""),
+        (&["--network", "co-retweet", "--window", "0"], "window must be positive"),
+        (&["--network", "co-retweet", "--window", "-5m"], "window must be positive"),
+        (&["--network", "co-retweet", "--window", "soon"], "is not a duration"),
+        (
+            &["--network", "co-similar-text", "--window", "60", "--similarity", "1.5"],
+            "similarity threshold must be in (0, 1]",
+        ),
+        (
+            &["--network", "co-similar-text", "--window", "60", "--similarity", "0"],
+            "similarity threshold must be in (0, 1]",
+        ),
+        (&["--network", "sync", "--window", "60", "--compat", "qut"], "no toolkit equivalent"),
+    ];
+    for (args, msg) in cases {
+        let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"coord", &dir];
+        for a in args {
+            all.push(a);
+        }
+        let err = fails(lt(&all));
+        assert!(err.contains(msg), "{args:?}: {err}");
+    }
+    assert!(!dir.join("analyses").exists(), "a refused run stored something");
+    let empty = tmp.path().join("empty");
+    ok(lt(&[&"case", &"init", &empty]));
+    let err = fails(lt(&[&"coord", &empty, &"--network", &"co-retweet", &"--window", &"60"]));
+    assert!(err.contains("the case has no posts"), "{err}");
+    let err = fails(lt(&[&"coord", &tmp.path().join("nope"), &"--network", &"co-retweet", &"--window", &"60"]));
+    assert!(err.contains("not a leaktrace case"), "{err}");
+}
+
+#[test]
+fn runs_are_stored_with_params_and_evidence_and_every_export_opens() {
+    let (tmp, dir) = excerpt_case();
+    let json = ok(lt(&[
+        &"coord",
+        &dir,
+        &"--network",
+        &"co-retweet,co-link,co-tweet,co-hashtag,sync",
+        &"--window",
+        &"10m",
+        &"--json",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["run"], 1);
+    let run = dir.join(v["output"].as_str().unwrap());
+    for f in ["edges.parquet", "evidence.parquet", "params.json"] {
+        assert!(run.join(f).is_file(), "{f} missing");
+    }
+    let params: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("params.json")).unwrap()).unwrap();
+    assert_eq!(params["window_s"], 600.0);
+    assert_eq!(params["networks"][0], "co-retweet");
+    let nets = v["networks"].as_array().unwrap();
+    assert!(nets.iter().any(|n| n["network"] == "co-retweet" && n["edges"].as_u64().unwrap() > 0), "{v}");
+    for n in nets {
+        // Every kept edge has evidence behind it.
+        assert_eq!(n["edges"].as_u64().unwrap() > 0, n["evidence"].as_u64().unwrap() > 0, "{n}");
+    }
+    for ext in ["csv", "gexf", "graphml", "json", "parquet"] {
+        let out = tmp.path().join(format!("net.{ext}"));
+        ok(lt(&[&"coord", &dir, &"--network", &"co-retweet", &"--window", &"10m", &"--out", &out, &"--no-store"]));
+        let bytes = std::fs::read(&out).unwrap();
+        assert!(bytes.len() > 50, "{ext} too small");
+        let text = String::from_utf8_lossy(&bytes);
+        match ext {
+            "csv" => assert!(text.starts_with("network,source,target,weight,events,p_value\n")),
+            "gexf" => assert!(text.contains(r#"<gexf xmlns="http://gexf.net/1.3""#) && text.contains("weight=\"")),
+            "graphml" => assert!(text.contains("<graphml") && text.contains(r#"<data key="weight">"#)),
+            "json" => assert!(serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["edges"].is_array()),
+            _ => assert_eq!(&bytes[..4], b"PAR1"),
+        }
+    }
+    // Clusters from the stored run, with its parameters.
+    let out = tmp.path().join("clusters.gexf");
+    let text = ok(lt(&[&"clusters", &dir, &"--run", &"1", &"--out", &out]));
+    assert!(text.contains("clusters of 2+ accounts"), "{text}");
+    assert!(std::fs::read_to_string(&out).unwrap().contains(r#"title="cluster""#));
+    assert!(dir.join("analyses/clusters/2/clusters.json").is_file());
+    let err = fails(lt(&[&"clusters", &dir, &"--run", &"7"]));
+    assert!(err.contains("no coord run #7"), "{err}");
+}
+
+/// A coordinated group planted into real IRA background data (2016-10-05 to
+/// 2016-10-08) must come out as one cluster at the default settings.
+#[test]
+fn planted_campaign_is_recovered_as_one_cluster() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("case");
+    ok(lt(&[&"case", &"init", &dir]));
+    ok(lt(&[&"ingest", &dir, &fixture("ira-2016-10-05_08.qut.csv.gz"), &"--quiet"]));
+    // Deterministic pseudo-random numbers (64-bit LCG).
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut rnd = |n: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let planted: Vec<String> = (0..20).map(|i| format!("zz_plant_{i:02}")).collect();
+    let words = ["today", "now", "urgent", "please", "everyone", "friends", "folks", "truth"];
+    let mut csv = String::from("message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n");
+    let mut id = 8_000_000_000_000_000_000i64;
+    let start = 1_475_625_600i64;
+    for burst in 0..40i64 {
+        let t = start + burst * 8_400 + rnd(600) as i64;
+        let target = 7_000_000_000_000_000_000i64 + burst;
+        for a in &planted {
+            if rnd(100) < 75 {
+                id += 1;
+                let dt = rnd(240) as i64;
+                csv.push_str(&format!("{id},{a},{a},{target},,RT @source_demo: story {burst},{},\n", t + dt));
+            }
+            if rnd(100) < 60 {
+                id += 1;
+                let dt = rnd(300) as i64;
+                let text = format!(
+                    "the leaked files in story number {burst} show what they hid from voters read and share {}",
+                    words[rnd(words.len() as u64) as usize]
+                );
+                csv.push_str(&format!("{id},{a},{a},,,{text},{},https://campaign.example/story-{burst}\n", t + dt));
+            }
+        }
+    }
+    let plant_file = tmp.path().join("planted.csv");
+    std::fs::write(&plant_file, csv).unwrap();
+    ok(lt(&[&"ingest", &dir, &plant_file, &"--format", &"qut", &"--quiet"]));
+    let out = ok(lt(&[
+        &"clusters",
+        &dir,
+        &"--network",
+        &"co-retweet,co-tweet,co-link,co-similar-text",
+        &"--window",
+        &"10m",
+        &"--json",
+        &"--no-store",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let clusters = v["clusters"].as_array().unwrap();
+    let is_planted = |a: &serde_json::Value| a.as_str().unwrap().starts_with("zz_plant_");
+    let best = clusters
+        .iter()
+        .max_by_key(|c| c["accounts"].as_array().unwrap().iter().filter(|a| is_planted(a)).count())
+        .expect("some cluster");
+    let members = best["accounts"].as_array().unwrap();
+    let hit = members.iter().filter(|a| is_planted(a)).count() as f64;
+    let precision = hit / members.len() as f64;
+    let recall = hit / planted.len() as f64;
+    assert!(precision >= 0.95 && recall >= 0.95, "precision {precision}, recall {recall}: {best}");
+    // The IRA background still forms clusters of its own.
+    assert!(clusters.len() > 1, "{v}");
+}

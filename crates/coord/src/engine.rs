@@ -1,0 +1,325 @@
+//! The co-action engine: actions (account, object, time, post) sorted by
+//! object and time, a sliding window over each object's actions, and
+//! sort-based aggregation of the account pairs found. No pair of actions
+//! on different objects is ever compared, and the work is proportional to
+//! the number of co-actions found, not to the square of the posts.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashSet;
+
+use crate::{Edge, Evidence};
+
+/// One account acting on one object at one time, through one post.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Action {
+    pub obj: u32,
+    pub t: i64,
+    pub acct: u32,
+    pub post: u32,
+    /// The message whose distinct count makes a directed (QUT) weight.
+    pub msg: u32,
+}
+
+pub(crate) fn pair_key(a: u32, b: u32) -> u64 {
+    ((a as u64) << 32) | b as u64
+}
+
+pub(crate) fn unpair(k: u64) -> (u32, u32) {
+    ((k >> 32) as u32, k as u32)
+}
+
+/// Sort actions by object, time, account, post.
+pub(crate) fn sort(acts: &mut [Action]) {
+    acts.par_sort_unstable();
+}
+
+/// Ranges of actions on the same object, for objects with two or more.
+fn groups(acts: &[Action]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut s = 0;
+    for i in 1..=acts.len() {
+        if i == acts.len() || acts[i].obj != acts[s].obj {
+            if i - s >= 2 {
+                out.push(s..i);
+            }
+            s = i;
+        }
+    }
+    out
+}
+
+/// Sum runs of equal keys of a sorted slice: (key, number of entries, sum of values).
+fn runs(sorted: &[(u64, u64)]) -> Vec<(u64, u64, u64)> {
+    let mut out: Vec<(u64, u64, u64)> = Vec::new();
+    for &(k, v) in sorted {
+        match out.last_mut() {
+            Some(last) if last.0 == k => {
+                last.1 += 1;
+                last.2 += v;
+            }
+            _ => out.push((k, 1, v)),
+        }
+    }
+    out
+}
+
+/// Undirected co-action edges. For each pair of accounts a < b: `weight` is
+/// the number of distinct objects on which they acted within `window_ms` of
+/// each other, `events` the number of such pairs of actions.
+pub(crate) fn undirected(acts: &[Action], window_ms: i64, min_weight: u64) -> Vec<Edge> {
+    let gs = groups(acts);
+    let parts: Vec<Vec<(u64, u64)>> = gs
+        .par_iter()
+        .fold(
+            || (Vec::new(), Vec::new()),
+            |(mut out, mut buf): (Vec<(u64, u64)>, Vec<u64>), g| {
+                buf.clear();
+                let a = &acts[g.clone()];
+                for i in 0..a.len() {
+                    for b in &a[i + 1..] {
+                        if b.t - a[i].t > window_ms {
+                            break;
+                        }
+                        if b.acct != a[i].acct {
+                            buf.push(pair_key(a[i].acct.min(b.acct), a[i].acct.max(b.acct)));
+                        }
+                    }
+                }
+                buf.sort_unstable();
+                let mut j = 0;
+                while j < buf.len() {
+                    let k = buf[j];
+                    let mut n = 0;
+                    while j < buf.len() && buf[j] == k {
+                        n += 1;
+                        j += 1;
+                    }
+                    out.push((k, n));
+                }
+                (out, buf)
+            },
+        )
+        .map(|(out, _)| out)
+        .collect();
+    let mut all: Vec<(u64, u64)> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for p in parts {
+        all.extend(p);
+    }
+    all.par_sort_unstable_by_key(|e| e.0);
+    runs(&all)
+        .into_iter()
+        .filter(|&(_, objects, _)| objects >= min_weight)
+        .map(|(k, objects, events)| {
+            let (s, t) = unpair(k);
+            Edge { source: s, target: t, weight: objects, events, score: None }
+        })
+        .collect()
+}
+
+/// The pairs of actions behind the kept undirected edges.
+pub(crate) fn undirected_evidence(acts: &[Action], window_ms: i64, keep: &FxHashSet<u64>) -> Vec<Evidence> {
+    let gs = groups(acts);
+    let parts: Vec<Vec<Evidence>> = gs
+        .par_iter()
+        .fold(Vec::new, |mut out, g| {
+            let a = &acts[g.clone()];
+            for i in 0..a.len() {
+                for b in &a[i + 1..] {
+                    if b.t - a[i].t > window_ms {
+                        break;
+                    }
+                    if b.acct == a[i].acct {
+                        continue;
+                    }
+                    let (x, y) = if a[i].acct < b.acct { (&a[i], b) } else { (b, &a[i]) };
+                    if keep.contains(&pair_key(x.acct, y.acct)) {
+                        out.push(Evidence {
+                            source: x.acct,
+                            target: y.acct,
+                            object: x.obj,
+                            post_1: x.post,
+                            post_2: y.post,
+                            similarity: None,
+                        });
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    parts.into_iter().flatten().collect()
+}
+
+/// Window bounds of every action: the actions on the same object within
+/// `window_ms` (inclusive) before and after it.
+fn bounds(acts: &[Action], window_ms: i64) -> (Vec<u32>, Vec<u32>) {
+    let n = acts.len();
+    let mut lo = vec![0u32; n];
+    let mut hi = vec![0u32; n];
+    let mut s = 0;
+    while s < n {
+        let mut e = s;
+        while e < n && acts[e].obj == acts[s].obj {
+            e += 1;
+        }
+        let (mut l, mut h) = (s, s);
+        for i in s..e {
+            while acts[i].t - acts[l].t > window_ms {
+                l += 1;
+            }
+            if h < i {
+                h = i;
+            }
+            while h + 1 < e && acts[h + 1].t - acts[i].t <= window_ms {
+                h += 1;
+            }
+            lo[i] = l as u32;
+            hi[i] = h as u32;
+        }
+        s = e;
+    }
+    (lo, hi)
+}
+
+/// Positions of each message's actions: CSR over `msg`.
+fn by_message(acts: &[Action], n_msgs: usize) -> (Vec<usize>, Vec<u32>) {
+    let mut start = vec![0usize; n_msgs + 1];
+    for a in acts {
+        start[a.msg as usize + 1] += 1;
+    }
+    for i in 0..n_msgs {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut pos = vec![0u32; acts.len()];
+    for (p, a) in acts.iter().enumerate() {
+        pos[fill[a.msg as usize]] = p as u32;
+        fill[a.msg as usize] += 1;
+    }
+    (start, pos)
+}
+
+/// Directed edges as the QUT toolkit counts them: `weight` of u1→u2 is the
+/// number of distinct messages of u1 with at least one action of u2 on the
+/// same object within ±`window_ms` (boundary included); `events` counts the
+/// matching pairs of actions. Self-loops are dropped.
+pub(crate) fn directed(acts: &[Action], n_msgs: usize, window_ms: i64, min_weight: u64) -> Vec<Edge> {
+    let (lo, hi) = bounds(acts, window_ms);
+    let (start, pos) = by_message(acts, n_msgs);
+    const CHUNK: usize = 1 << 14;
+    let chunks: Vec<Range<usize>> =
+        (0..n_msgs.div_ceil(CHUNK)).map(|c| c * CHUNK..((c + 1) * CHUNK).min(n_msgs)).collect();
+    let parts: Vec<Vec<(u64, u64)>> = chunks
+        .par_iter()
+        .map(|r| {
+            let mut out: Vec<(u64, u64)> = Vec::new();
+            let mut others: Vec<u32> = Vec::new();
+            for m in r.clone() {
+                let ps = &pos[start[m]..start[m + 1]];
+                if ps.is_empty() {
+                    continue;
+                }
+                let u1 = acts[ps[0] as usize].acct;
+                others.clear();
+                for &p in ps {
+                    let p = p as usize;
+                    others.extend(acts[lo[p] as usize..=hi[p] as usize].iter().map(|q| q.acct).filter(|&u| u != u1));
+                }
+                others.sort_unstable();
+                // One entry per (message, other account): its events in the value.
+                let mut j = 0;
+                while j < others.len() {
+                    let u2 = others[j];
+                    let mut n = 0;
+                    while j < others.len() && others[j] == u2 {
+                        n += 1;
+                        j += 1;
+                    }
+                    out.push((pair_key(u1, u2), n));
+                }
+            }
+            out
+        })
+        .collect();
+    let mut all: Vec<(u64, u64)> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for p in parts {
+        all.extend(p);
+    }
+    all.par_sort_unstable_by_key(|e| e.0);
+    runs(&all)
+        .into_iter()
+        .filter(|&(_, msgs, _)| msgs >= min_weight)
+        .map(|(k, msgs, events)| {
+            let (s, t) = unpair(k);
+            Edge { source: s, target: t, weight: msgs, events, score: None }
+        })
+        .collect()
+}
+
+/// The pairs of actions behind the kept directed edges.
+pub(crate) fn directed_evidence(acts: &[Action], window_ms: i64, keep: &FxHashSet<u64>) -> Vec<Evidence> {
+    let (lo, hi) = bounds(acts, window_ms);
+    let idx: Vec<usize> = (0..acts.len()).collect();
+    let parts: Vec<Vec<Evidence>> = idx
+        .par_chunks(1 << 14)
+        .map(|ch| {
+            let mut out = Vec::new();
+            for &p in ch {
+                let a = &acts[p];
+                for q in &acts[lo[p] as usize..=hi[p] as usize] {
+                    if q.acct != a.acct && keep.contains(&pair_key(a.acct, q.acct)) {
+                        out.push(Evidence {
+                            source: a.acct,
+                            target: q.acct,
+                            object: a.obj,
+                            post_1: a.post,
+                            post_2: q.post,
+                            similarity: None,
+                        });
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    parts.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn act(obj: u32, t: i64, acct: u32, post: u32) -> Action {
+        Action { obj, t, acct, post, msg: post }
+    }
+
+    #[test]
+    fn window_is_inclusive_and_per_object() {
+        let mut a = vec![act(0, 0, 0, 0), act(0, 60, 1, 1), act(0, 121, 2, 2), act(1, 0, 2, 3)];
+        sort(&mut a);
+        let e = undirected(&a, 60, 1);
+        assert_eq!(e.len(), 1);
+        assert_eq!((e[0].source, e[0].target, e[0].weight, e[0].events), (0, 1, 1, 1));
+        let e = undirected(&a, 61, 1);
+        assert_eq!(e.len(), 2);
+    }
+
+    #[test]
+    fn directed_counts_distinct_messages() {
+        // Account 0 posts message 0 on objects 0 and 1; account 1 matches both.
+        let mut a = vec![
+            Action { obj: 0, t: 0, acct: 0, post: 0, msg: 0 },
+            Action { obj: 1, t: 0, acct: 0, post: 0, msg: 0 },
+            Action { obj: 0, t: 5, acct: 1, post: 1, msg: 1 },
+            Action { obj: 1, t: 5, acct: 1, post: 2, msg: 2 },
+        ];
+        sort(&mut a);
+        let mut e = directed(&a, 3, 10, 1);
+        e.sort_by_key(|e| (e.source, e.target));
+        assert_eq!(e.len(), 2);
+        assert_eq!((e[0].source, e[0].target, e[0].weight, e[0].events), (0, 1, 1, 2));
+        assert_eq!((e[1].source, e[1].target, e[1].weight, e[1].events), (1, 0, 2, 2));
+    }
+}

@@ -1,0 +1,446 @@
+//! From posts to the actions of each network, and from actions to edges.
+
+use leaktrace_model::PostKind;
+use leaktrace_store::Case;
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::engine::{self, Action, pair_key};
+use crate::posts::{Interner, ListColumn, Need, PostTable};
+use crate::similar::{self, Doc};
+use crate::{Compat, CoordError, CoordResult, Edge, Evidence, Network, NetworkResult, Params, Result, text};
+
+/// Compute the networks of `params` over the posts of a case.
+pub fn compute(case: &Case, params: &Params) -> Result<CoordResult> {
+    params.validate()?;
+    if case.summary()?.posts == 0 {
+        return Err(CoordError::Input(format!(
+            "{}: the case has no posts; add some with `leaktrace ingest`",
+            case.root().display()
+        )));
+    }
+    let has = |n: Network| params.networks.contains(&n);
+    let need = Need {
+        text: has(Network::CoTweet) || has(Network::CoSimilarText),
+        urls: has(Network::CoLink),
+        domains: has(Network::CoDomain),
+        hashtags: has(Network::CoHashtag),
+        mentions: has(Network::CoMention),
+    };
+    let table = PostTable::load(case, need)?;
+    compute_table(table, params)
+}
+
+/// Compute the networks of `params` over posts already in memory.
+pub fn compute_table(table: PostTable, params: &Params) -> Result<CoordResult> {
+    params.validate()?;
+    if table.is_empty() {
+        return Err(CoordError::Input("no posts to analyse".into()));
+    }
+    let mut networks = Vec::new();
+    for &n in &params.networks {
+        let mut r = network(&table, n, params)?;
+        // Deterministic order: by account key, then the other account key.
+        let names = &table.accounts.names;
+        r.edges.par_sort_by(|a, b| {
+            (names[a.source as usize].as_bytes(), names[a.target as usize].as_bytes())
+                .cmp(&(names[b.source as usize].as_bytes(), names[b.target as usize].as_bytes()))
+        });
+        r.evidence.par_sort_by_key(|e| (e.source, e.target, table.time_ms[e.post_1 as usize], e.post_1, e.post_2));
+        networks.push(r);
+    }
+    Ok(CoordResult { params: params.clone(), posts: table, networks })
+}
+
+fn qut(params: &Params) -> bool {
+    params.compat == Some(Compat::Qut)
+}
+
+/// A post is a plain rebroadcast: the toolkit sees a `repost_id` only for
+/// reposts whose target is known (see [`crate::qut::input_row`]).
+fn is_repost(t: &PostTable, row: usize, params: &Params) -> bool {
+    if qut(params) {
+        t.kind[row] == PostKind::Repost && t.target[row].is_some()
+    } else {
+        t.kind[row] == PostKind::Repost
+    }
+}
+
+fn network(t: &PostTable, n: Network, params: &Params) -> Result<NetworkResult> {
+    match n {
+        Network::CoSimilarText => similar_network(t, params),
+        Network::Sync => sync_network(t, params),
+        _ => {
+            let (acts, objects, n_msgs) = actions(t, n, params)?;
+            Ok(object_network(t, n, acts, objects, n_msgs, params))
+        }
+    }
+}
+
+/// Objects interned per network, with labels for the evidence.
+struct Objects {
+    ids: FxHashMap<i64, u32>,
+    strings: Interner,
+    labels: Vec<String>,
+}
+
+impl Objects {
+    fn new() -> Objects {
+        Objects { ids: FxHashMap::default(), strings: Interner::default(), labels: Vec::new() }
+    }
+
+    fn post(&mut self, id: i64) -> u32 {
+        let next = self.labels.len() as u32;
+        *self.ids.entry(id).or_insert_with(|| {
+            self.labels.push(id.to_string());
+            next
+        })
+    }
+
+    fn string(&mut self, s: &str) -> u32 {
+        let before = self.strings.len();
+        let i = self.strings.id(s);
+        if self.strings.len() > before {
+            self.labels.push(s.to_string());
+        }
+        i
+    }
+}
+
+/// The actions of an object network, its object labels and the number of
+/// distinct messages (for the toolkit's directed weights).
+fn actions(t: &PostTable, n: Network, params: &Params) -> Result<(Vec<Action>, Vec<String>, usize)> {
+    let mut objs = Objects::new();
+    let mut acts = Vec::new();
+    let rows = 0..t.len();
+    let act = |row: usize, obj: u32| Action {
+        obj,
+        t: t.time_ms[row],
+        acct: t.account[row],
+        post: row as u32,
+        msg: row as u32,
+    };
+    match n {
+        Network::CoRetweet | Network::CoReply => {
+            let kind = if n == Network::CoRetweet { PostKind::Repost } else { PostKind::Reply };
+            for row in rows.filter(|&r| t.first[r] && t.kind[r] == kind) {
+                if let Some(target) = t.target[row] {
+                    acts.push(act(row, objs.post(target)));
+                }
+            }
+        }
+        Network::CoTweet => {
+            let rows: Vec<usize> = rows.filter(|&r| t.first[r] && !is_repost(t, r, params)).collect();
+            let keys: Vec<String> = rows
+                .par_iter()
+                .map(|&r| if qut(params) { text::qut_tweet_key(t.text(r)) } else { text::tweet_key(t.text(r)) })
+                .collect();
+            for (row, key) in rows.into_iter().zip(keys) {
+                // The toolkit matches empty texts too; we do not.
+                if key.is_empty() && !qut(params) {
+                    continue;
+                }
+                acts.push(act(row, objs.string(&key)));
+            }
+        }
+        Network::CoLink if qut(params) => return Ok(qut_link_actions(t, params)),
+        Network::CoLink | Network::CoDomain | Network::CoHashtag | Network::CoMention => {
+            let col = list_column(t, n)?;
+            let mut seen: Vec<u32> = Vec::new();
+            for row in rows.filter(|&r| t.first[r] && t.kind[r] != PostKind::Repost) {
+                seen.clear();
+                for &v in col.of(row) {
+                    if seen.contains(&v) {
+                        continue;
+                    }
+                    seen.push(v);
+                    acts.push(act(row, objs.string(&col.dict.names[v as usize])));
+                }
+            }
+        }
+        Network::CoSimilarText | Network::Sync => unreachable!("not an object network"),
+    }
+    Ok((acts, objs.labels, t.len()))
+}
+
+fn list_column(t: &PostTable, n: Network) -> Result<&ListColumn> {
+    let col = match n {
+        Network::CoLink => &t.urls,
+        Network::CoDomain => &t.domains,
+        Network::CoHashtag => &t.hashtags,
+        Network::CoMention => &t.mentions,
+        _ => &None,
+    };
+    col.as_ref().ok_or_else(|| CoordError::Input(format!("{}: entity column not loaded", n.name())))
+}
+
+/// The toolkit's `message_url` table: for every row that is not a repost,
+/// each of its space-separated URLs (an empty field is the one URL `''`),
+/// keyed by (message id, URL) with the first row's time and account — also
+/// for a later row repeating an id, whose URLs the toolkit still adds.
+fn qut_link_actions(t: &PostTable, params: &Params) -> (Vec<Action>, Vec<String>, usize) {
+    let col = t.urls.as_ref().expect("urls loaded for co-link");
+    let mut objs = Objects::new();
+    let mut seen: FxHashSet<(i64, u32)> = FxHashSet::default();
+    let mut msgs: FxHashMap<(i64, u32), u32> = FxHashMap::default();
+    let mut acts = Vec::new();
+    for row in 0..t.len() {
+        if is_repost(t, row, params) {
+            continue;
+        }
+        let urls = col.of(row);
+        let mut push = |obj: u32| {
+            if seen.insert((t.id[row], obj)) {
+                let next = msgs.len() as u32;
+                let msg = *msgs.entry((t.id[row], t.account[row])).or_insert(next);
+                acts.push(Action { obj, t: t.time_ms[row], acct: t.account[row], post: row as u32, msg });
+            }
+        };
+        if urls.is_empty() {
+            push(objs.string(""));
+        }
+        for &u in urls {
+            push(objs.string(&col.dict.names[u as usize]));
+        }
+    }
+    (acts, objs.labels, msgs.len())
+}
+
+fn retained(edges: &[Edge]) -> FxHashSet<u64> {
+    edges.iter().map(|e| pair_key(e.source, e.target)).collect()
+}
+
+fn object_network(
+    t: &PostTable,
+    n: Network,
+    mut acts: Vec<Action>,
+    objects: Vec<String>,
+    n_msgs: usize,
+    params: &Params,
+) -> NetworkResult {
+    engine::sort(&mut acts);
+    let directed = qut(params);
+    let edges = if directed {
+        engine::directed(&acts, n_msgs, params.window_ms, params.min_weight)
+    } else {
+        engine::undirected(&acts, params.window_ms, params.min_weight)
+    };
+    let evidence = if params.evidence {
+        let keep = retained(&edges);
+        if directed {
+            engine::directed_evidence(&acts, params.window_ms, &keep)
+        } else {
+            engine::undirected_evidence(&acts, params.window_ms, &keep)
+        }
+    } else {
+        Vec::new()
+    };
+    let _ = t;
+    NetworkResult { network: n, directed, edges, objects, evidence }
+}
+
+fn similar_network(t: &PostTable, params: &Params) -> Result<NetworkResult> {
+    let compat = qut(params);
+    let mut vocab = Interner::default();
+    let rows: Vec<usize> = (0..t.len()).filter(|&r| t.first[r] && !is_repost(t, r, params)).collect();
+    let token_lists: Vec<Vec<String>> =
+        rows.par_iter().map(|&r| if compat { text::qut_tokens(t.text(r)) } else { text::tokens(t.text(r)) }).collect();
+    let mut docs = Vec::with_capacity(rows.len());
+    for (&r, toks) in rows.iter().zip(token_lists) {
+        if toks.len() < params.min_tokens.max(1) {
+            continue;
+        }
+        let mut ids: Vec<u32> = toks.iter().map(|s| vocab.id(s)).collect();
+        ids.sort_unstable();
+        docs.push(Doc { row: r as u32, t: t.time_ms[r], tokens: ids });
+    }
+    let pairs = if compat {
+        similar::exact_pairs(&docs, params.window_ms, params.similarity)
+    } else {
+        similar::lsh_pairs(&docs, params.window_ms, params.similarity)
+    };
+    let mut objects = Objects::new();
+    let mut edges: Vec<Edge>;
+    let mut evidence = Vec::new();
+    if compat {
+        // Directed: u1→u2 counts distinct messages of u1 with a similar
+        // message of u2 in the window.
+        let mut hits: Vec<(u32, u32)> = Vec::with_capacity(pairs.len() * 2);
+        for &(a, b, _) in &pairs {
+            let (ua, ub) = (t.account[a as usize], t.account[b as usize]);
+            if ua != ub {
+                hits.push((a, ub));
+                hits.push((b, ua));
+            }
+        }
+        hits.par_sort_unstable();
+        let mut per_pair: Vec<(u64, u64)> = Vec::new();
+        let mut i = 0;
+        while i < hits.len() {
+            let mut j = i;
+            while j < hits.len() && hits[j] == hits[i] {
+                j += 1;
+            }
+            let (row, u2) = hits[i];
+            per_pair.push((pair_key(t.account[row as usize], u2), (j - i) as u64));
+            i = j;
+        }
+        per_pair.par_sort_unstable_by_key(|e| e.0);
+        edges = Vec::new();
+        let mut i = 0;
+        while i < per_pair.len() {
+            let (k, mut msgs, mut events) = (per_pair[i].0, 0u64, 0u64);
+            while i < per_pair.len() && per_pair[i].0 == k {
+                msgs += 1;
+                events += per_pair[i].1;
+                i += 1;
+            }
+            if msgs >= params.min_weight {
+                let (s, tg) = engine::unpair(k);
+                edges.push(Edge { source: s, target: tg, weight: msgs, events, score: None });
+            }
+        }
+        if params.evidence {
+            let keep = retained(&edges);
+            for &(a, b, s) in &pairs {
+                for (x, y) in [(a, b), (b, a)] {
+                    let (ux, uy) = (t.account[x as usize], t.account[y as usize]);
+                    if ux != uy && keep.contains(&pair_key(ux, uy)) {
+                        let object = objects.post(t.id[x as usize]);
+                        evidence.push(Evidence {
+                            source: ux,
+                            target: uy,
+                            object,
+                            post_1: x,
+                            post_2: y,
+                            similarity: Some(s),
+                        });
+                    }
+                }
+            }
+        }
+    } else {
+        // Undirected; the object of a pair is its earlier post (the text
+        // the other echoed).
+        let earlier = |a: u32, b: u32| {
+            let (ka, kb) = ((t.time_ms[a as usize], t.id[a as usize]), (t.time_ms[b as usize], t.id[b as usize]));
+            if ka <= kb { a } else { b }
+        };
+        let mut keyed: Vec<(u64, u32)> = pairs
+            .iter()
+            .filter_map(|&(a, b, _)| {
+                let (ua, ub) = (t.account[a as usize], t.account[b as usize]);
+                (ua != ub).then(|| (pair_key(ua.min(ub), ua.max(ub)), earlier(a, b)))
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        edges = Vec::new();
+        let mut i = 0;
+        while i < keyed.len() {
+            let k = keyed[i].0;
+            let (mut objects_n, mut events) = (0u64, 0u64);
+            let mut last = None;
+            while i < keyed.len() && keyed[i].0 == k {
+                if last != Some(keyed[i].1) {
+                    objects_n += 1;
+                    last = Some(keyed[i].1);
+                }
+                events += 1;
+                i += 1;
+            }
+            if objects_n >= params.min_weight {
+                let (s, tg) = engine::unpair(k);
+                edges.push(Edge { source: s, target: tg, weight: objects_n, events, score: None });
+            }
+        }
+        if params.evidence {
+            let keep = retained(&edges);
+            for &(a, b, s) in &pairs {
+                let (ua, ub) = (t.account[a as usize], t.account[b as usize]);
+                if ua == ub || !keep.contains(&pair_key(ua.min(ub), ua.max(ub))) {
+                    continue;
+                }
+                let (x, y) = if ua < ub { (a, b) } else { (b, a) };
+                let object = objects.post(t.id[earlier(a, b) as usize]);
+                evidence.push(Evidence {
+                    source: ua.min(ub),
+                    target: ua.max(ub),
+                    object,
+                    post_1: x,
+                    post_2: y,
+                    similarity: Some(s),
+                });
+            }
+        }
+    }
+    Ok(NetworkResult { network: Network::CoSimilarText, directed: compat, edges, objects: objects.labels, evidence })
+}
+
+/// Poisson upper tail P(X ≥ k) for mean `lambda`.
+fn poisson_sf(k: u64, lambda: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    // log P(X = k), then sum terms upward until they stop mattering.
+    let mut log_pk = -lambda + k as f64 * lambda.ln();
+    for i in 1..=k {
+        log_pk -= (i as f64).ln();
+    }
+    let mut term = log_pk.exp();
+    let mut sum = 0.0;
+    let mut i = k;
+    loop {
+        sum += term;
+        i += 1;
+        term *= lambda / i as f64;
+        if term < sum * 1e-17 || i > k + 100_000 {
+            break;
+        }
+    }
+    sum.min(1.0)
+}
+
+/// Accounts active in the same time buckets (of the window's size) far
+/// more often than independent accounts with their activity would be.
+fn sync_network(t: &PostTable, params: &Params) -> Result<NetworkResult> {
+    let size = params.window_ms;
+    let mut objs = Objects::new();
+    // One action per (account, bucket): the account's first post in it.
+    let mut per: Vec<(u32, i64, u32)> =
+        (0..t.len()).filter(|&r| t.first[r]).map(|r| (t.account[r], t.time_ms[r].div_euclid(size), r as u32)).collect();
+    per.par_sort_unstable_by_key(|&(a, b, r)| (a, b, t.time_ms[r as usize], r));
+    per.dedup_by_key(|&mut (a, b, _)| (a, b));
+    let mut active = vec![0u64; t.accounts.len()];
+    let mut buckets: FxHashSet<i64> = FxHashSet::default();
+    let mut acts = Vec::with_capacity(per.len());
+    for &(a, b, r) in &per {
+        active[a as usize] += 1;
+        buckets.insert(b);
+        let label = b * size;
+        let obj = objs.post(label);
+        acts.push(Action { obj, t: 0, acct: a, post: r, msg: r });
+    }
+    let n_buckets = buckets.len().max(1) as f64;
+    engine::sort(&mut acts);
+    let mut edges = engine::undirected(&acts, 0, params.min_weight);
+    for e in &mut edges {
+        let lambda = active[e.source as usize] as f64 * active[e.target as usize] as f64 / n_buckets;
+        e.score = Some(poisson_sf(e.weight, lambda));
+    }
+    edges.retain(|e| e.score.is_some_and(|p| p <= params.sync_max_p));
+    let evidence = if params.evidence { engine::undirected_evidence(&acts, 0, &retained(&edges)) } else { Vec::new() };
+    // Label buckets by their start, in UTC milliseconds.
+    Ok(NetworkResult { network: Network::Sync, directed: false, edges, objects: objs.labels, evidence })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_tail() {
+        assert!((poisson_sf(1, 1.0) - (1.0 - (-1.0f64).exp())).abs() < 1e-12);
+        assert!((poisson_sf(3, 2.0) - 0.3233235838169366).abs() < 1e-12);
+        assert!(poisson_sf(50, 0.01) < 1e-100);
+    }
+}

@@ -1,0 +1,136 @@
+//! Text normalisation for co-tweet and token sets for co-similar-text, in
+//! leaktrace's own form and in the QUT toolkit's.
+
+use leaktrace_model::derive::{extract_urls, strip_rt_prefix};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Python's `str.isspace()`: Unicode White_Space plus the four ASCII
+/// information separators (U+001C..U+001F), which `str.split()` also splits on.
+fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// `' '.join(s.split())` in Python.
+fn collapse_py(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split(py_space).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// The toolkit's `social_media_cleaner`: every `@` and the text after it up
+/// to the next whitespace (the regex `@.*?(?=(?:\s|$))`, whose `\s` is
+/// Unicode White_Space) is deleted.
+fn strip_at_runs(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut skipping = false;
+    for c in s.chars() {
+        if skipping {
+            if c.is_whitespace() {
+                skipping = false;
+                out.push(c);
+            }
+        } else if c == '@' {
+            skipping = true;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The toolkit's co-tweet key (`message_preprocessor`): lower-case, `@…`
+/// runs deleted, whitespace collapsed.
+pub fn qut_tweet_key(text: &str) -> String {
+    collapse_py(&strip_at_runs(&text.to_lowercase()))
+}
+
+/// The toolkit's token set (`tokenize` then `similarity`'s `split()`): words
+/// at Unicode word boundaries of the lower-cased text without `@…` runs;
+/// punctuation marks are tokens, whitespace and lone `'` are not (the
+/// tokenizer's split pattern swallows them). Sorted, distinct.
+pub fn qut_tokens(text: &str) -> Vec<String> {
+    let cleaned = strip_at_runs(&text.to_lowercase());
+    let mut toks: Vec<String> = Vec::new();
+    for seg in cleaned.split_word_bounds() {
+        if seg == "'" {
+            continue;
+        }
+        for piece in seg.split(py_space) {
+            if !piece.is_empty() {
+                toks.push(piece.to_string());
+            }
+        }
+    }
+    toks.sort_unstable();
+    toks.dedup();
+    toks
+}
+
+/// leaktrace's co-tweet key: the text without a leading `RT @x:` and without
+/// URLs, lower-cased, whitespace collapsed. Empty when nothing is left.
+pub fn tweet_key(text: &str) -> String {
+    let (_, body) = strip_rt_prefix(text);
+    let mut no_urls = String::with_capacity(body.len());
+    let mut rest = body;
+    for u in extract_urls(body) {
+        if let Some(pos) = rest.find(u) {
+            no_urls.push_str(&rest[..pos]);
+            no_urls.push(' ');
+            rest = &rest[pos + u.len()..];
+        }
+    }
+    no_urls.push_str(rest);
+    collapse_py(&no_urls.to_lowercase())
+}
+
+/// leaktrace's token set for near-duplicate detection: the words (segments
+/// with a letter or digit) of [`tweet_key`]. Sorted, distinct.
+pub fn tokens(text: &str) -> Vec<String> {
+    let key = tweet_key(text);
+    let mut toks: Vec<String> =
+        key.split_word_bounds().filter(|w| w.chars().any(char::is_alphanumeric)).map(str::to_string).collect();
+    toks.sort_unstable();
+    toks.dedup();
+    toks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn qut_keys_match_the_toolkit() {
+        // Expected values printed by coordination-network-toolkit 1.5.2's
+        // message_preprocessor and tokenize.
+        assert_eq!(qut_tweet_key("RT @foo: bar"), "rt bar");
+        assert_eq!(qut_tweet_key("a@b.com c"), "a c");
+        assert_eq!(qut_tweet_key("Hello,  World!!\n @user x"), "hello, world!! x");
+        assert_eq!(qut_tweet_key("x\u{a0}y\u{1c}z"), "x y z");
+        assert_eq!(qut_tokens("it's a dog's life"), v(&["a", "dog's", "it's", "life"]));
+        assert_eq!(qut_tokens("'orange'"), v(&["orange"]));
+        assert_eq!(
+            qut_tokens("Hello, World!! http://t.co/abc #tag @user x"),
+            v(&["!", "#", ",", "/", ":", "abc", "hello", "http", "t.co", "tag", "world", "x"])
+        );
+        assert_eq!(qut_tokens("3.14 1,000 U.S.A. e-mail"), v(&["-", ".", "1,000", "3.14", "e", "mail", "u.s.a"]));
+        assert_eq!(qut_tokens("a\tb\nc  d x\u{a0}y"), v(&["a", "b", "c", "d", "x", "y"]));
+        assert_eq!(qut_tokens("日本語のテキスト"), v(&["の", "テキスト", "日", "本", "語"]));
+    }
+
+    #[test]
+    fn own_keys() {
+        assert_eq!(tweet_key("RT @TEN_GOP: Vote  NOW https://t.co/x1 please"), "vote now please");
+        assert_eq!(tweet_key("vote now please"), "vote now please");
+        assert_eq!(tweet_key("https://t.co/x1"), "");
+        assert_eq!(tokens("RT @a: The cat, the HAT! http://x.y/z"), v(&["cat", "hat", "the"]));
+    }
+}
