@@ -13,7 +13,7 @@
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::CoordResult;
+use crate::{CoordResult, Network};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -312,6 +312,8 @@ pub fn cluster(
     }
     // (cluster, network, object, account) of co-actions inside clusters.
     let mut shared: Vec<(u32, usize, u32, u32)> = Vec::new();
+    // One post per (network, object), to show what a reposted post said.
+    let mut sample: FxHashMap<(usize, u32), u32> = FxHashMap::default();
     let mut span: Vec<(Option<i64>, Option<i64>)> = vec![(None, None); groups.len()];
     for (ni, n) in r.networks.iter().enumerate() {
         for e in &n.evidence {
@@ -321,6 +323,7 @@ pub fn cluster(
             }
             shared.push((x, ni, e.object, e.source));
             shared.push((x, ni, e.object, e.target));
+            sample.entry((ni, e.object)).or_insert(e.post_1);
             for p in [e.post_1, e.post_2] {
                 let t = r.posts.time_ms[p as usize];
                 let s = &mut span[x as usize];
@@ -340,7 +343,14 @@ pub fn cluster(
             j += 1;
         }
         let n = &r.networks[ni];
-        top[c as usize].push((n.network.name().to_string(), n.objects[o as usize].clone(), (j - i) as u64));
+        let mut label = n.objects[o as usize].clone();
+        if matches!(n.network, Network::CoRetweet | Network::CoReply) {
+            let text = sample.get(&(ni, o)).map_or("", |&p| r.posts.text(p as usize));
+            if !text.is_empty() {
+                label = format!("post {label}: {}", excerpt(text, 100));
+            }
+        }
+        top[c as usize].push((n.network.name().to_string(), label, (j - i) as u64));
         i = j;
     }
     let clusters = groups
@@ -407,5 +417,15 @@ mod tests {
         // A very low resolution merges them.
         let c = louvain(&g, 0.01);
         assert!(c[..10].iter().all(|x| *x == c[0]));
+    }
+}
+
+/// The first `n` characters of `s` on one line, with `…` when cut.
+fn excerpt(s: &str, n: usize) -> String {
+    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= n {
+        one_line
+    } else {
+        format!("{}…", one_line.chars().take(n).collect::<String>())
     }
 }

@@ -21,7 +21,11 @@ pub fn compute(case: &Case, params: &Params) -> Result<CoordResult> {
     }
     let has = |n: Network| params.networks.contains(&n);
     let need = Need {
-        text: has(Network::CoTweet) || has(Network::CoSimilarText),
+        // Reposted and replied-to posts are shown by their text in the
+        // evidence; ids alone (derived ones especially) mean nothing to a reader.
+        text: has(Network::CoTweet)
+            || has(Network::CoSimilarText)
+            || (params.evidence && (has(Network::CoRetweet) || has(Network::CoReply))),
         urls: has(Network::CoLink),
         domains: has(Network::CoDomain),
         hashtags: has(Network::CoHashtag),

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use leaktrace_ingest::ParseOptions;
 use leaktrace_store::Case;
 
-use super::{info, ingest};
+use super::{clusters, info, ingest};
 
 /// Sample data compiled into the binary (see examples/README.md for provenance).
 const SAMPLE_TWEETS: (&str, &[u8]) =
@@ -18,8 +18,10 @@ const SAMPLE_AUTHORS: (&str, &[u8]) = ("authors.csv", include_bytes!("../../../.
 /// The sample is every tweet that a 35% sample of the Internet Research
 /// Agency accounts published on 6 and 7 October 2016 (FiveThirtyEight's
 /// release of the Clemson University data), with the Clemson account
-/// categories. The case is written to --case (default ./demo-case); running
-/// the demo again reuses it and adds nothing twice.
+/// categories, then looks for clusters of accounts that reposted, posted or
+/// linked the same things within ten minutes of each other. The case is
+/// written to --case (default ./demo-case); running the demo again reuses it
+/// and adds nothing twice.
 #[derive(clap::Args)]
 pub struct Args {
     /// Where to build the demo case.
@@ -55,6 +57,28 @@ pub fn run(args: Args) -> Result<()> {
     println!();
     info::run(info::Args { dir: args.case.clone(), json: false, top: 8, rejects: false })?;
     println!();
+    println!("== Which accounts acted in concert? (co-retweet, co-tweet, co-similar-text and co-link within 10 minutes)");
+    println!();
+    clusters::run(clusters::Args {
+        dir: args.case.clone(),
+        run: None,
+        network: vec!["co-retweet,co-tweet,co-similar-text,co-link".into()],
+        window: Some("10m".into()),
+        min_weight: 2,
+        similarity: 0.8,
+        method: "louvain".into(),
+        resolution: 1.0,
+        min_size: 2,
+        label: Some("account_category".into()),
+        compare_label: None,
+        top: 5,
+        out: None,
+        no_store: false,
+        json: false,
+    })?;
+    println!();
+    println!("Next: draw the network in Gephi with");
+    println!("  leaktrace coord {} --network co-retweet --window 10m --out network.gexf", args.case.display());
     println!("The case folder holds the evidence byte-for-byte and tables you can open directly, e.g.");
     println!("  duckdb -c \"SELECT kind, count(*) FROM '{}/posts/*/*.parquet' GROUP BY kind\"", args.case.display());
     Ok(())
