@@ -47,6 +47,16 @@ enum Command {
     Clusters(cmd::clusters::Args),
     /// Write the posts of a case in another tool's input format (qut).
     Export(cmd::export::Args),
+    // Its --help is the doc comment of cmd::verify::Args.
+    Verify(cmd::verify::Args),
+    /// Full-text search over the posts, articles and emails of a case.
+    Search(cmd::search::Args),
+    /// One time axis for posts, articles and their dated statements, and declared events; bursts.
+    Timeline(cmd::timeline::Args),
+    /// How fast followers act on what a leader (accounts or declared events) posted, against chance.
+    Leadlag(cmd::leadlag::Args),
+    /// Who posted a URL, hashtag, text or post first, and how it spread.
+    First(cmd::first::Args),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +69,11 @@ fn main() -> ExitCode {
         Command::Coord(a) => cmd::coord::run(a),
         Command::Clusters(a) => cmd::clusters::run(a),
         Command::Export(a) => cmd::export::run(a),
+        Command::Verify(a) => cmd::verify::run(a),
+        Command::Search(a) => cmd::search::run(a),
+        Command::Timeline(a) => cmd::timeline::run(a),
+        Command::Leadlag(a) => cmd::leadlag::run(a),
+        Command::First(a) => cmd::first::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -387,6 +387,16 @@ pub fn cluster(
     ClusterResult { params: params.clone(), membership, clusters }
 }
 
+/// The first `n` characters of `s` on one line, with `…` when cut.
+fn excerpt(s: &str, n: usize) -> String {
+    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= n {
+        one_line
+    } else {
+        format!("{}…", one_line.chars().take(n).collect::<String>())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,15 +427,5 @@ mod tests {
         // A very low resolution merges them.
         let c = louvain(&g, 0.01);
         assert!(c[..10].iter().all(|x| *x == c[0]));
-    }
-}
-
-/// The first `n` characters of `s` on one line, with `…` when cut.
-fn excerpt(s: &str, n: usize) -> String {
-    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= n {
-        one_line
-    } else {
-        format!("{}…", one_line.chars().take(n).collect::<String>())
     }
 }

@@ -23,8 +23,10 @@
 //! ```
 
 pub mod accounts;
+pub mod article;
 pub mod csvsrc;
 pub mod decompress;
+pub mod mail;
 pub mod social;
 pub mod time;
 

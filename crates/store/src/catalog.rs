@@ -88,6 +88,30 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX runs_kind ON runs(kind, id);
     "#,
+    // 3: email messages (one row per `items` row of kind email), with their
+    // thread and, once `leaktrace verify` has run, their verdict.
+    r#"
+    CREATE TABLE messages (
+        item_id     INTEGER PRIMARY KEY REFERENCES items(id),
+        source_id   INTEGER NOT NULL REFERENCES sources(id),
+        message_id  TEXT,                  -- without < >
+        from_addr   TEXT,
+        to_addr     TEXT,
+        cc          TEXT,
+        subject     TEXT,
+        date        TEXT,                  -- the Date field as written
+        date_ms     INTEGER,               -- the same, UTC ms, when readable
+        in_reply_to TEXT,                  -- JSON array of message ids
+        refs        TEXT,                  -- JSON array of message ids (References)
+        thread_id   TEXT,
+        verdict     TEXT CHECK (verdict IN ('verified', 'unverified', 'unsigned')),
+        verified_at TEXT,                  -- RFC 3339, UTC, of the verdict
+        flags       TEXT NOT NULL DEFAULT '[]'  -- JSON array: what is malformed or suspicious
+    );
+    CREATE INDEX messages_source ON messages(source_id);
+    CREATE INDEX messages_message_id ON messages(message_id);
+    CREATE INDEX messages_thread ON messages(thread_id);
+    "#,
 ];
 
 /// Facets counted per source at ingest, for `info` and the UI. (Mentions

@@ -19,16 +19,16 @@ mod catalog;
 mod evidence;
 mod lock;
 pub mod posts;
-mod source;
 mod runs;
+mod source;
 
 use std::path::{Path, PathBuf};
 
 pub use catalog::{AccountRow, CaseSummary, FacetCount, RejectRow, SourceRow};
 pub use evidence::StoredFile;
 pub use lock::WriteLock;
-pub use source::{AddedSource, SourceMeta, SourceWriter};
 pub use runs::RunRow;
+pub use source::{AddedSource, SourceMeta, SourceWriter};
 
 /// The version of leaktrace writing to a case, recorded with every source.
 pub const TOOL_VERSION: &str = concat!("leaktrace ", env!("CARGO_PKG_VERSION"));
@@ -225,3 +225,8 @@ pub fn crash_point(name: &str) {
     }
 }
 
+mod items;
+pub use items::{ItemRow, NewItem};
+
+mod messages;
+pub use messages::{MessageRow, NewAttachment, NewMessage};

@@ -57,7 +57,9 @@ pub fn run(args: Args) -> Result<()> {
     println!();
     info::run(info::Args { dir: args.case.clone(), json: false, top: 8, rejects: false })?;
     println!();
-    println!("== Which accounts acted in concert? (co-retweet, co-tweet, co-similar-text and co-link within 10 minutes)");
+    println!(
+        "== Which accounts acted in concert? (co-retweet, co-tweet, co-similar-text and co-link within 10 minutes)"
+    );
     println!();
     clusters::run(clusters::Args {
         dir: args.case.clone(),

@@ -108,7 +108,7 @@ pub fn run(args: Args) -> Result<()> {
         (_, f) => f,
     };
     for f in args.files.iter().chain(&args.accounts) {
-        if !f.is_file() {
+        if !(f.is_file() || f.is_dir() && crate::cmd::ingest_mail::is_mail(f)) {
             bail!("{}: no such file", f.display());
         }
     }
@@ -117,7 +117,14 @@ pub fn run(args: Args) -> Result<()> {
     let opts = ParseOptions { map };
     let mut failed = 0;
     for file in &args.files {
-        if let Err(e) = ingest_social(&case, &lock, file, format, &opts, args.strict, args.quiet) {
+        let added = if crate::cmd::ingest_article::is_article(file, format) {
+            crate::cmd::ingest_article::ingest_article(&case, &lock, file)
+        } else if format.is_none() && crate::cmd::ingest_mail::is_mail(file) {
+            crate::cmd::ingest_mail::ingest_mail(&case, &lock, file, args.quiet)
+        } else {
+            ingest_social(&case, &lock, file, format, &opts, args.strict, args.quiet)
+        };
+        if let Err(e) = added {
             eprintln!("leaktrace: error: {e:#}");
             failed += 1;
         }
@@ -128,6 +135,7 @@ pub fn run(args: Args) -> Result<()> {
             failed += 1;
         }
     }
+    crate::cmd::search::index_new_sources(&case, &lock, args.quiet);
     if failed > 0 {
         bail!("{failed} of {} files were not ingested (see above)", args.files.len() + args.accounts.len());
     }

@@ -1,0 +1,217 @@
+//! What goes into the index, per kind of document, and where each kind
+//! comes from in the case. This is the seam for new kinds: emails arrive
+//! as [`EmailDoc`] values from [`source_documents`] once the mail
+//! ingest's `messages` table exists (its `"mail"` arm is the one place to
+//! fill); nothing else in the index changes.
+
+use leaktrace_model::Post;
+use leaktrace_store::{Case, SourceRow, posts};
+use tantivy::{DateTime, TantivyDocument};
+
+use crate::Result;
+use crate::schema::Fields;
+
+/// An article, from its catalog item.
+#[derive(Clone, Debug, Default)]
+pub struct ArticleDoc {
+    pub item: i64,
+    pub title: Option<String>,
+    pub outlet: Option<String>,
+    pub published_ms: Option<i64>,
+    pub body: String,
+    pub url: Option<String>,
+}
+
+/// An email, as the mail tables will describe it.
+#[derive(Clone, Debug, Default)]
+pub struct EmailDoc {
+    pub item: i64,
+    pub time_ms: Option<i64>,
+    pub from: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub body: String,
+    pub attachment_text: String,
+    pub sender_domain: Option<String>,
+    /// `verified`, `unverified` or `unsigned`, when known at indexing
+    /// (queries read the current verdict from the catalog instead).
+    pub dkim: Option<String>,
+}
+
+/// One document to index.
+pub enum Document {
+    Post(Post),
+    Article(ArticleDoc),
+    Email(EmailDoc),
+}
+
+fn file_name(path: &str) -> String {
+    path.rsplit(['/', '\\']).next().unwrap_or(path).to_lowercase()
+}
+
+/// The tantivy document for one of ours.
+pub fn to_tantivy(f: &Fields, source: &SourceRow, doc: &Document) -> TantivyDocument {
+    let mut d = TantivyDocument::default();
+    d.add_i64(f.source, source.id);
+    d.add_text(f.file, file_name(&source.path));
+    let time = |d: &mut TantivyDocument, ms: i64| d.add_date(f.time, DateTime::from_timestamp_millis(ms));
+    match doc {
+        Document::Post(p) => {
+            d.add_text(f.kind, "post");
+            d.add_i64(f.id, p.id);
+            time(&mut d, p.time_ms);
+            d.add_text(f.text, &p.text);
+            d.add_text(f.account, &p.account);
+            d.add_text(f.account_key, &p.account);
+            if let Some(n) = &p.account_name
+                && !n.eq_ignore_ascii_case(&p.account)
+            {
+                d.add_text(f.account, n);
+            }
+            d.add_text(f.post_type, p.kind.as_str());
+            for h in &p.hashtags {
+                d.add_text(f.hashtag, h);
+            }
+            for m in &p.mentions {
+                d.add_text(f.mention, m);
+            }
+            for u in &p.urls {
+                d.add_text(f.url, u);
+            }
+            for dom in &p.domains {
+                d.add_text(f.domain, dom);
+            }
+            if let Some(l) = &p.language {
+                d.add_text(f.language, l);
+            }
+        }
+        Document::Article(a) => {
+            d.add_text(f.kind, "article");
+            d.add_i64(f.id, a.item);
+            if let Some(ms) = a.published_ms {
+                time(&mut d, ms);
+            }
+            d.add_text(f.text, &a.body);
+            if let Some(t) = &a.title {
+                d.add_text(f.title, t);
+            }
+            if let Some(o) = &a.outlet {
+                d.add_text(f.outlet, o);
+            }
+            if let Some(u) = a.url.as_deref().and_then(leaktrace_model::derive::normalize_url) {
+                if let Some(dom) = leaktrace_model::derive::domain_of(&u) {
+                    d.add_text(f.domain, dom);
+                }
+                d.add_text(f.url, u);
+            }
+        }
+        Document::Email(e) => {
+            d.add_text(f.kind, "email");
+            d.add_i64(f.id, e.item);
+            if let Some(ms) = e.time_ms {
+                time(&mut d, ms);
+            }
+            d.add_text(f.from, &e.from);
+            for a in addresses(&e.from) {
+                d.add_text(f.from, a);
+            }
+            for t in &e.to {
+                d.add_text(f.to, t);
+            }
+            for c in &e.cc {
+                d.add_text(f.cc, c);
+            }
+            d.add_text(f.subject, &e.subject);
+            d.add_text(f.text, &e.body);
+            if !e.attachment_text.is_empty() {
+                d.add_text(f.attachment, &e.attachment_text);
+            }
+            if let Some(s) = &e.sender_domain {
+                d.add_text(f.sender_domain, s);
+            }
+            if let Some(v) = &e.dkim {
+                d.add_text(f.dkim, v);
+            }
+        }
+    }
+    d
+}
+
+/// The addresses in an address field (`"A" <a@x.org>, b@y.org`), lower-cased.
+pub fn addresses(field: &str) -> Vec<String> {
+    field
+        .split([',', ';', '<', '>', ' ', '"', '\t', '\n', '\r'])
+        .filter(|w| w.contains('@'))
+        .map(|w| w.trim_matches(|c: char| !(c.is_alphanumeric() || c == '@')).to_lowercase())
+        .filter(|w| w.len() > 2)
+        .collect()
+}
+
+fn article_from_meta(item: i64, meta: &serde_json::Value) -> ArticleDoc {
+    let s = |k: &str| meta.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let published_ms = meta.get("published").and_then(|p| {
+        p.get("utc")
+            .and_then(|u| u.as_str())
+            .and_then(|u| chrono::DateTime::parse_from_rfc3339(u).ok())
+            .map(|t| t.timestamp_millis())
+            .or_else(|| {
+                p.get("date")
+                    .and_then(|d| d.as_str())
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_millis())
+            })
+    });
+    ArticleDoc {
+        item,
+        title: s("title"),
+        outlet: s("outlet"),
+        published_ms,
+        body: s("body").unwrap_or_default(),
+        url: s("url"),
+    }
+}
+
+/// Call `each` with every document of one source, in source order.
+pub fn source_documents(case: &Case, source: &SourceRow, mut each: impl FnMut(Document) -> Result<()>) -> Result<()> {
+    match source.kind.as_str() {
+        "social" if source.posts > 0 => {
+            let file = posts::partition_dir(case.root(), source.id).join(posts::PART_FILE);
+            for batch in posts::read_batches(&[file], None)? {
+                for p in posts::posts_from_batch(&batch) {
+                    each(Document::Post(p))?;
+                }
+            }
+        }
+        "article" => {
+            for it in case.items_of_source(source.id)? {
+                if it.kind == "article" {
+                    each(Document::Article(article_from_meta(it.id, &it.meta)))?;
+                }
+            }
+        }
+        "mail" => {
+            // Header fields from the `messages` table. Bodies and attachment
+            // text join when ingest stores their extracted text (an item
+            // meta key `text` / `attachment_text` is read already).
+            for m in case.messages()?.into_iter().filter(|m| m.source_id == source.id) {
+                let text = |k: &str| m.meta.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                let from = addresses(m.from.as_deref().unwrap_or(""));
+                each(Document::Email(EmailDoc {
+                    item: m.item_id,
+                    time_ms: m.date_ms,
+                    sender_domain: from.first().and_then(|a| a.rsplit_once('@')).map(|(_, d)| d.to_string()),
+                    from: m.from.clone().unwrap_or_default(),
+                    to: addresses(m.to.as_deref().unwrap_or("")),
+                    cc: addresses(m.cc.as_deref().unwrap_or("")),
+                    subject: m.subject.clone().unwrap_or_default(),
+                    body: text("text"),
+                    attachment_text: text("attachment_text"),
+                    dkim: None,
+                }))?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,247 @@
+//! The index folder `DIR/index/`: created on first use, extended one
+//! source at a time, rebuilt on request.
+//!
+//! Which sources it holds is recorded in the payload of its last commit,
+//! written atomically with the documents, so the index and its list
+//! cannot disagree: a source is indexed completely or not at all. Adding a
+//! source writes new segments and never rewrites the others (merging is
+//! off, except that the segments of the source just added are merged into
+//! one).
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use leaktrace_store::{Case, WriteLock};
+use serde::{Deserialize, Serialize};
+use tantivy::directory::MmapDirectory;
+use tantivy::index::SegmentId;
+use tantivy::indexer::NoMergePolicy;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+
+use crate::documents::{source_documents, to_tantivy};
+use crate::schema::{self, Fields, SCHEMA_VERSION};
+use crate::{Result, SearchError};
+
+pub const DIR: &str = "index";
+const WRITER_MEMORY: usize = 200_000_000;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Payload {
+    schema: u32,
+    sources: BTreeSet<i64>,
+}
+
+/// (account, value) pairs of one label key.
+pub type Labels = Arc<Vec<(String, String)>>;
+
+/// The case's full-text index.
+pub struct CaseIndex {
+    pub(crate) index: Index,
+    pub(crate) fields: Fields,
+    path: PathBuf,
+    /// Account labels per key, read from the catalog once per open index
+    /// (label queries and facets read them at query time).
+    labels: Mutex<HashMap<String, Labels>>,
+}
+
+fn tantivy_err(path: &Path) -> impl FnOnce(tantivy::TantivyError) -> SearchError + '_ {
+    move |e| SearchError::Index { path: path.display().to_string(), reason: e.to_string() }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SearchError + '_ {
+    move |e| SearchError::Index { path: path.display().to_string(), reason: e.to_string() }
+}
+
+/// What indexing added.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Indexed {
+    pub sources: Vec<i64>,
+    pub documents: u64,
+    pub seconds: f64,
+}
+
+impl CaseIndex {
+    /// Open the index of the case at `root`, creating an empty one if there
+    /// is none (or an index of another schema version: rebuild it).
+    pub fn open(root: &Path) -> Result<CaseIndex> {
+        let path = root.join(DIR);
+        std::fs::create_dir_all(&path).map_err(io_err(&path))?;
+        let dir = MmapDirectory::open(&path)
+            .map_err(|e| SearchError::Index { path: path.display().to_string(), reason: e.to_string() })?;
+        let (schema, fields) = schema::build();
+        let index = Index::open_or_create(dir, schema).map_err(|e| SearchError::Index {
+            path: path.display().to_string(),
+            reason: format!("{e}; rebuild it with `leaktrace search {} --reindex`", root.display()),
+        })?;
+        schema::register_tokenizers(&index);
+        Ok(CaseIndex { index, fields, path, labels: Mutex::default() })
+    }
+
+    fn payload(&self) -> Result<Payload> {
+        let metas = self.index.load_metas().map_err(tantivy_err(&self.path))?;
+        Ok(metas.payload.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_default())
+    }
+
+    /// Sources whose documents are in the index; `None` when the index was
+    /// built by another schema version and must be rebuilt.
+    pub fn indexed_sources(&self) -> Result<Option<BTreeSet<i64>>> {
+        let p = self.payload()?;
+        let empty = self.index.searchable_segment_ids().map_err(tantivy_err(&self.path))?.is_empty();
+        if p.schema != SCHEMA_VERSION && !(empty && p.sources.is_empty()) {
+            return Ok(None);
+        }
+        Ok(Some(p.sources))
+    }
+
+    /// Complete sources of the case not yet in the index.
+    pub fn missing_sources(&self, case: &Case) -> Result<Option<Vec<i64>>> {
+        let Some(have) = self.indexed_sources()? else { return Ok(None) };
+        Ok(Some(case.sources()?.into_iter().map(|s| s.id).filter(|id| !have.contains(id)).collect()))
+    }
+
+    /// (account, value) of label `key`, cached for the life of this value.
+    pub fn labels(&self, case: &Case, key: &str) -> Result<Labels> {
+        if let Some(v) = self.labels.lock().expect("label cache").get(key) {
+            return Ok(v.clone());
+        }
+        let v = Arc::new(case.account_labels(key)?);
+        self.labels.lock().expect("label cache").insert(key.to_string(), v.clone());
+        Ok(v)
+    }
+
+    pub fn segment_ids(&self) -> Result<Vec<SegmentId>> {
+        self.index.searchable_segment_ids().map_err(tantivy_err(&self.path))
+    }
+
+    pub fn num_docs(&self) -> Result<u64> {
+        Ok(self.reader()?.searcher().num_docs())
+    }
+
+    pub(crate) fn reader(&self) -> Result<IndexReader> {
+        self.index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(tantivy_err(&self.path))
+    }
+
+    fn writer(&self) -> Result<IndexWriter<TantivyDocument>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+        let w = self.index.writer_with_num_threads(threads, WRITER_MEMORY).map_err(tantivy_err(&self.path))?;
+        w.set_merge_policy(Box::new(NoMergePolicy));
+        Ok(w)
+    }
+
+    /// Index these sources of the case (those already in are skipped), in
+    /// one commit. Needs the case's write lock. `progress` is called with the
+    /// running document count.
+    pub fn add_sources(
+        &self,
+        case: &Case,
+        _lock: &WriteLock,
+        ids: &[i64],
+        mut progress: impl FnMut(u64),
+    ) -> Result<Indexed> {
+        let started = std::time::Instant::now();
+        let mut payload = self.payload()?;
+        if self.indexed_sources()?.is_none() {
+            return Err(SearchError::Index {
+                path: self.path.display().to_string(),
+                reason: format!(
+                    "built by another version of leaktrace; rebuild it with `leaktrace search {} --reindex`",
+                    case.root().display()
+                ),
+            });
+        }
+        let todo: Vec<_> =
+            case.sources()?.into_iter().filter(|s| ids.contains(&s.id) && !payload.sources.contains(&s.id)).collect();
+        if todo.is_empty() {
+            return Ok(Indexed::default());
+        }
+        let before: BTreeSet<SegmentId> = self.segment_ids()?.into_iter().collect();
+        let mut writer = self.writer()?;
+        let mut n = 0u64;
+        for s in &todo {
+            source_documents(case, s, |doc| {
+                writer.add_document(to_tantivy(&self.fields, s, &doc)).map_err(tantivy_err(&self.path))?;
+                n += 1;
+                if n.is_multiple_of(10_000) {
+                    progress(n);
+                }
+                Ok(())
+            })?;
+        }
+        payload.schema = SCHEMA_VERSION;
+        payload.sources.extend(todo.iter().map(|s| s.id));
+        let mut commit = writer.prepare_commit().map_err(tantivy_err(&self.path))?;
+        commit.set_payload(&serde_json::to_string(&payload).expect("payload serialises"));
+        commit.commit().map_err(tantivy_err(&self.path))?;
+        // One segment per addition: merge only what this commit wrote.
+        let new: Vec<SegmentId> = self.segment_ids()?.into_iter().filter(|id| !before.contains(id)).collect();
+        if new.len() > 1 {
+            writer.merge(&new).wait().map_err(tantivy_err(&self.path))?;
+        }
+        writer.wait_merging_threads().map_err(tantivy_err(&self.path))?;
+        progress(n);
+        Ok(Indexed {
+            sources: todo.iter().map(|s| s.id).collect(),
+            documents: n,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Index every complete source the index does not hold yet.
+    pub fn catch_up(&self, case: &Case, lock: &WriteLock, progress: impl FnMut(u64)) -> Result<Indexed> {
+        match self.missing_sources(case)? {
+            Some(ids) => self.add_sources(case, lock, &ids, progress),
+            None => Err(SearchError::Index {
+                path: self.path.display().to_string(),
+                reason: "built by another version of leaktrace; rebuild it with --reindex".into(),
+            }),
+        }
+    }
+
+    /// Build the index again from the case, beside the old one, then swap.
+    pub fn rebuild(case: &Case, lock: &WriteLock, progress: impl FnMut(u64)) -> Result<Indexed> {
+        let root = case.root();
+        let live = root.join(DIR);
+        let fresh = root.join("tmp").join("index-rebuild");
+        let old = root.join("tmp").join("index-old");
+        for p in [&fresh, &old] {
+            if p.exists() {
+                std::fs::remove_dir_all(p).map_err(io_err(p))?;
+            }
+        }
+        std::fs::create_dir_all(&fresh).map_err(io_err(&fresh))?;
+        let done = {
+            let ix = CaseIndex::open_at(&fresh)?;
+            let ids: Vec<i64> = case.sources()?.into_iter().map(|s| s.id).collect();
+            let done = ix.add_sources(case, lock, &ids, progress)?;
+            if done.documents == 0 {
+                // An empty case: commit the payload so the index says so.
+                let mut w = ix.writer()?;
+                let mut c = w.prepare_commit().map_err(tantivy_err(&fresh))?;
+                c.set_payload(
+                    &serde_json::to_string(&Payload { schema: SCHEMA_VERSION, sources: ids.into_iter().collect() })
+                        .expect("json"),
+                );
+                c.commit().map_err(tantivy_err(&fresh))?;
+            }
+            done
+        };
+        if live.exists() {
+            std::fs::rename(&live, &old).map_err(io_err(&live))?;
+        }
+        std::fs::rename(&fresh, &live).map_err(io_err(&live))?;
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(io_err(&old))?;
+        }
+        Ok(done)
+    }
+
+    fn open_at(path: &Path) -> Result<CaseIndex> {
+        let dir = MmapDirectory::open(path)
+            .map_err(|e| SearchError::Index { path: path.display().to_string(), reason: e.to_string() })?;
+        let (schema, fields) = schema::build();
+        let index = Index::open_or_create(dir, schema).map_err(tantivy_err(path))?;
+        schema::register_tokenizers(&index);
+        Ok(CaseIndex { index, fields, path: path.to_path_buf(), labels: Mutex::default() })
+    }
+}

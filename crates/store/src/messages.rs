@@ -1,0 +1,306 @@
+//! Email in a case. Each message is an `items` row of kind `email` whose
+//! bytes are in `evidence/` (content-addressed, as the container held them
+//! before mbox quoting), with a `messages` row for its header fields, thread
+//! and verdict; each attachment is an `items` row of kind `attachment`,
+//! stored the same way. A mailbox is added in one transaction, like any
+//! source: whole or not at all.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::evidence::{path_for, sync_dir};
+use crate::{Case, Result, SourceMeta, StoredFile, WriteLock, catalog, io_err};
+
+/// An attachment to record with its message.
+#[derive(Clone, Debug)]
+pub struct NewAttachment {
+    pub sha256: String,
+    pub name: Option<String>,
+    pub content_type: String,
+    pub size: u64,
+}
+
+/// A message to record; its bytes are already in the evidence store.
+#[derive(Clone, Debug, Default)]
+pub struct NewMessage {
+    pub sha256: String,
+    /// Where it starts in its source (bytes, and 1-based line).
+    pub offset: i64,
+    pub line: i64,
+    pub message_id: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub cc: Option<String>,
+    pub subject: Option<String>,
+    pub date: Option<String>,
+    pub date_ms: Option<i64>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    /// What is malformed or odd about the message.
+    pub flags: Vec<String>,
+    /// Container facts for the item (variant, envelope line, …).
+    pub meta: serde_json::Value,
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// A message as recorded.
+#[derive(Clone, Debug, Serialize)]
+pub struct MessageRow {
+    pub item_id: i64,
+    pub source_id: i64,
+    pub sha256: String,
+    pub offset: Option<i64>,
+    pub message_id: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub cc: Option<String>,
+    pub subject: Option<String>,
+    pub date: Option<String>,
+    pub date_ms: Option<i64>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub thread_id: Option<String>,
+    pub verdict: Option<String>,
+    pub flags: Vec<String>,
+    /// The item's meta (container facts).
+    pub meta: serde_json::Value,
+}
+
+fn connect(root: &Path) -> Result<Connection> {
+    let conn = Connection::open(root.join(catalog::FILE))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(conn)
+}
+
+fn json_list(s: Option<String>) -> Vec<String> {
+    s.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
+}
+
+static STAGED: AtomicU64 = AtomicU64::new(0);
+
+impl Case {
+    /// Store bytes (a message taken out of a mailbox, an attachment) in the
+    /// evidence store, content-addressed, read-only, synced.
+    pub fn store_evidence_bytes(&self, _lock: &WriteLock, bytes: &[u8]) -> Result<StoredFile> {
+        let sha256: [u8; 32] = Sha256::digest(bytes).into();
+        let hex = hex::encode(sha256);
+        let dest = path_for(self.root(), &hex);
+        let size = bytes.len() as u64;
+        if dest.exists() {
+            return Ok(StoredFile { sha256, sha256_hex: hex, size, path: dest, newly_stored: false });
+        }
+        let tmp_dir = self.root().join("tmp");
+        fs::create_dir_all(&tmp_dir).map_err(io_err(&tmp_dir))?;
+        let n = STAGED.fetch_add(1, Ordering::Relaxed);
+        let tmp = tmp_dir.join(format!("evidence-{}-{n}.partial", std::process::id()));
+        let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
+        f.write_all(bytes).map_err(io_err(&tmp))?;
+        f.sync_all().map_err(io_err(&tmp))?;
+        drop(f);
+        let dir = dest.parent().expect("evidence path has a parent");
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        fs::rename(&tmp, &dest).map_err(io_err(&dest))?;
+        let mut perm = fs::metadata(&dest).map_err(io_err(&dest))?.permissions();
+        perm.set_readonly(true);
+        fs::set_permissions(&dest, perm).map_err(io_err(&dest))?;
+        sync_dir(dir)?;
+        Ok(StoredFile { sha256, sha256_hex: hex, size, path: dest, newly_stored: true })
+    }
+
+    /// Add a mailbox: the source row (complete), an email item and a
+    /// messages row per message, an attachment item per attachment, in one
+    /// transaction. Returns the source id.
+    pub fn add_mail_source(&self, _lock: &WriteLock, meta: SourceMeta, messages: &[NewMessage]) -> Result<i64> {
+        let mut conn = connect(self.root())?;
+        let tx = conn.transaction()?;
+        let flagged = messages.iter().filter(|m| !m.flags.is_empty()).count() as i64;
+        tx.execute(
+            "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state, rows, rejected, first_post, last_post)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'complete', ?9, ?10, ?11, ?12)",
+            params![
+                meta.path,
+                meta.sha256_hex,
+                meta.size as i64,
+                meta.kind,
+                meta.format,
+                meta.compression,
+                crate::TOOL_VERSION,
+                catalog::now_rfc3339(),
+                messages.len() as i64,
+                flagged,
+                messages.iter().filter_map(|m| m.date_ms).min(),
+                messages.iter().filter_map(|m| m.date_ms).max(),
+            ],
+        )?;
+        let source = tx.last_insert_rowid();
+        {
+            let mut item =
+                tx.prepare("INSERT INTO items(source_id, kind, sha256, offset, meta) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            let mut msg = tx.prepare(
+                "INSERT INTO messages(item_id, source_id, message_id, from_addr, to_addr, cc, subject, date, date_ms,
+                                      in_reply_to, refs, thread_id, flags)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?;
+            for m in messages {
+                let mut meta = m.meta.clone();
+                if let Some(o) = meta.as_object_mut() {
+                    o.insert("line".into(), m.line.into());
+                    o.insert("attachments".into(), m.attachments.len().into());
+                }
+                item.execute(params![source, "email", m.sha256, m.offset, meta.to_string()])?;
+                let id = tx.last_insert_rowid();
+                msg.execute(params![
+                    id,
+                    source,
+                    m.message_id,
+                    m.from,
+                    m.to,
+                    m.cc,
+                    m.subject,
+                    m.date,
+                    m.date_ms,
+                    serde_json::to_string(&m.in_reply_to).expect("strings serialise"),
+                    serde_json::to_string(&m.references).expect("strings serialise"),
+                    m.message_id.as_deref().map(str::to_string),
+                    serde_json::to_string(&m.flags).expect("strings serialise"),
+                ])?;
+                for a in &m.attachments {
+                    let meta = serde_json::json!({
+                        "message_item": id,
+                        "name": a.name,
+                        "content_type": a.content_type,
+                        "size": a.size,
+                    });
+                    item.execute(params![source, "attachment", a.sha256, Option::<i64>::None, meta.to_string()])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(source)
+    }
+
+    /// Every message of the complete sources, in item order.
+    pub fn messages(&self) -> Result<Vec<MessageRow>> {
+        let conn = connect(self.root())?;
+        let mut st = conn.prepare(
+            "SELECT m.item_id, m.source_id, i.sha256, i.offset, m.message_id, m.from_addr, m.to_addr, m.cc, m.subject,
+                    m.date, m.date_ms, m.in_reply_to, m.refs, m.thread_id, m.verdict, m.flags, i.meta
+             FROM messages m JOIN items i ON i.id = m.item_id
+             JOIN sources s ON s.id = m.source_id AND s.state = 'complete'
+             ORDER BY m.item_id",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                let meta: Option<String> = r.get(16)?;
+                Ok(MessageRow {
+                    item_id: r.get(0)?,
+                    source_id: r.get(1)?,
+                    sha256: r.get(2)?,
+                    offset: r.get(3)?,
+                    message_id: r.get(4)?,
+                    from: r.get(5)?,
+                    to: r.get(6)?,
+                    cc: r.get(7)?,
+                    subject: r.get(8)?,
+                    date: r.get(9)?,
+                    date_ms: r.get(10)?,
+                    in_reply_to: json_list(r.get(11)?),
+                    references: json_list(r.get(12)?),
+                    thread_id: r.get(13)?,
+                    verdict: r.get(14)?,
+                    flags: json_list(r.get(15)?),
+                    meta: meta.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or(serde_json::Value::Null),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Record thread ids (item id, thread id), in one transaction.
+    pub fn set_thread_ids(&self, _lock: &WriteLock, threads: &[(i64, String)]) -> Result<()> {
+        let mut conn = connect(self.root())?;
+        let tx = conn.transaction()?;
+        {
+            let mut st = tx.prepare("UPDATE messages SET thread_id = ?2 WHERE item_id = ?1")?;
+            for (id, t) in threads {
+                st.execute(params![id, t])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Record verification results (item id, verdict, flags), in one transaction.
+    pub fn set_verdicts(&self, _lock: &WriteLock, verdicts: &[(i64, String, Vec<String>)]) -> Result<()> {
+        let mut conn = connect(self.root())?;
+        let tx = conn.transaction()?;
+        let now = catalog::now_rfc3339();
+        {
+            let mut st =
+                tx.prepare("UPDATE messages SET verdict = ?2, flags = ?3, verified_at = ?4 WHERE item_id = ?1")?;
+            for (id, v, flags) in verdicts {
+                st.execute(params![id, v, serde_json::to_string(flags).expect("strings serialise"), now])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mailbox_is_added_whole_with_messages_and_attachments() {
+        let tmp = tempfile::tempdir().unwrap();
+        let case = Case::init(&tmp.path().join("c")).unwrap();
+        let lock = case.lock_for_write(false, |_| {}).unwrap();
+        let stored = case.store_evidence_bytes(&lock, b"From: a@b\r\n\r\nhi\r\n").unwrap();
+        assert!(stored.newly_stored && stored.path.exists());
+        assert!(!case.store_evidence_bytes(&lock, b"From: a@b\r\n\r\nhi\r\n").unwrap().newly_stored);
+        let att = case.store_evidence_bytes(&lock, b"%PDF-1.4").unwrap();
+        let meta = SourceMeta {
+            path: "box.mbox".into(),
+            sha256_hex: "cd".repeat(32),
+            size: 100,
+            kind: "mail".into(),
+            format: "mboxrd".into(),
+            compression: "none".into(),
+        };
+        let m = NewMessage {
+            sha256: stored.sha256_hex.clone(),
+            line: 1,
+            message_id: Some("1@b".into()),
+            subject: Some("hi".into()),
+            date_ms: Some(1000),
+            flags: vec!["no Date field".into()],
+            meta: serde_json::json!({"container": "mboxrd"}),
+            attachments: vec![NewAttachment {
+                sha256: att.sha256_hex.clone(),
+                name: Some("a.pdf".into()),
+                content_type: "application/pdf".into(),
+                size: 8,
+            }],
+            ..Default::default()
+        };
+        let src = case.add_mail_source(&lock, meta, &[m]).unwrap();
+        let rows = case.messages().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].source_id, rows[0].message_id.as_deref()), (src, Some("1@b")));
+        assert_eq!(rows[0].meta["line"], 1);
+        assert_eq!(rows[0].flags, ["no Date field"]);
+        case.set_verdicts(&lock, &[(rows[0].item_id, "unsigned".into(), vec![])]).unwrap();
+        case.set_thread_ids(&lock, &[(rows[0].item_id, "t".into())]).unwrap();
+        let rows = case.messages().unwrap();
+        assert_eq!((rows[0].verdict.as_deref(), rows[0].thread_id.as_deref()), (Some("unsigned"), Some("t")));
+        assert_eq!(case.sources().unwrap()[0].rows, 1);
+    }
+}

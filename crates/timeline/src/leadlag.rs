@@ -1,0 +1,321 @@
+//! Lead/lag: how long after a leader's first action on an object each
+//! follower first acted on the same object, and whether that is closer
+//! than chance.
+//!
+//! For every object the leader acted on (for declared events: the objects
+//! each event is about, at the event's time), and every follower that
+//! acted on it too, the delay is the follower's first action minus the
+//! leader's first action. Negative delays (the follower was earlier) are
+//! kept and counted; zero delays are ties (with whole-minute data, "the
+//! same minute").
+//!
+//! The test: the statistic is the median absolute delay. The baseline
+//! moves each follower's times while keeping everything else: either a
+//! circular shift of all of a follower's first-action times by one random
+//! offset within the observed time range (keeping the follower's own
+//! rhythm; the default), or a shuffle of follower times across all pairs.
+//! Offsets are whole multiples of the data's time resolution (whole
+//! minutes when every time involved falls on a minute), so whole-minute
+//! data is compared with whole-minute baselines. The p-value
+//! is (1 + #baselines with a median at most the observed) / (1 + N): the
+//! chance of followers being this close to the leader if their timing had
+//! nothing to do with it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use crate::declared::DeclaredEvent;
+use crate::first::resolution_ms;
+use crate::objects::{Object, ObjectKind, objects_of};
+use crate::posts::CasePost;
+use crate::rng::SplitMix64;
+use crate::stats::{Summary, median_in_place, summarize};
+
+/// Who leads.
+#[derive(Clone, Debug)]
+pub enum Leader {
+    /// Accounts (keys or handles, lower-cased).
+    Accounts(BTreeSet<String>),
+    /// Declared events; each is about its `objects`.
+    Events(Vec<DeclaredEvent>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Baseline {
+    CircularShift,
+    Shuffle,
+}
+
+impl Baseline {
+    pub fn parse(s: &str) -> Option<Baseline> {
+        match s {
+            "circular-shift" | "shift" => Some(Baseline::CircularShift),
+            "shuffle" => Some(Baseline::Shuffle),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Params {
+    /// Object kinds compared.
+    pub objects: Vec<ObjectKind>,
+    pub permutations: u32,
+    pub seed: u64,
+    pub baseline: Baseline,
+}
+
+impl Default for Params {
+    fn default() -> Params {
+        Params {
+            objects: vec![ObjectKind::Url, ObjectKind::Hashtag, ObjectKind::Repost],
+            permutations: 999,
+            seed: 1,
+            baseline: Baseline::CircularShift,
+        }
+    }
+}
+
+/// One (object, follower) delay, with the posts behind it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pair {
+    pub object: Object,
+    pub follower: String,
+    pub leader_time_ms: i64,
+    /// The leader's post id, or the declared event's label.
+    pub leader_ref: String,
+    pub follower_time_ms: i64,
+    pub follower_post: i64,
+    pub follower_source: i64,
+    pub delay_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FollowerSummary {
+    pub follower: String,
+    pub n: usize,
+    pub median_delay_ms: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Test {
+    pub statistic: &'static str,
+    pub observed: f64,
+    pub baseline: Baseline,
+    pub permutations: u32,
+    pub seed: u64,
+    /// Baseline medians at most the observed one.
+    pub as_close: u32,
+    pub p_value: f64,
+    /// Median and 5th percentile of the baseline statistic.
+    pub baseline_median: f64,
+    pub baseline_p05: f64,
+    /// Step of the shifts (the coarsest time resolution among the pairs).
+    pub step_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LeadLag {
+    /// Objects the leader acted on (of the kinds compared).
+    pub leader_objects: usize,
+    /// Of those, objects at least one follower also acted on.
+    pub shared_objects: usize,
+    pub followers_seen: usize,
+    pub n: usize,
+    pub before: usize,
+    pub same_time: usize,
+    pub after: usize,
+    pub delays: Option<Summary>,
+    pub test: Option<Test>,
+    pub per_follower: Vec<FollowerSummary>,
+    pub pairs: Vec<Pair>,
+}
+
+fn matches_account(set: &BTreeSet<String>, cp: &CasePost) -> bool {
+    set.contains(&cp.post.account.to_lowercase())
+        || cp.post.account_name.as_ref().is_some_and(|n| set.contains(&n.to_lowercase()))
+}
+
+/// Compute lead/lag of `followers` behind `leader` over `posts`.
+/// Leader accounts are never their own followers.
+pub fn lead_lag(posts: &[CasePost], leader: &Leader, followers: &BTreeSet<String>, params: &Params) -> LeadLag {
+    // The leader's first action per object: (time, reference, resolution).
+    let mut lead: BTreeMap<Object, (i64, String, i64)> = BTreeMap::new();
+    let mut step = 1i64;
+    let keep_first = |map: &mut BTreeMap<Object, (i64, String, i64)>, o: Object, t: i64, r: String, res: i64| {
+        let e = map.entry(o).or_insert((t, r.clone(), res));
+        if t < e.0 {
+            *e = (t, r, res);
+        }
+    };
+    match leader {
+        Leader::Accounts(set) => {
+            for cp in posts.iter().filter(|cp| matches_account(set, cp)) {
+                for o in objects_of(&cp.post, &params.objects) {
+                    let res = resolution_ms(cp.post.time_resolution_s);
+                    keep_first(&mut lead, o, cp.post.time_ms, cp.post.id.to_string(), res);
+                }
+            }
+        }
+        Leader::Events(events) => {
+            for e in events {
+                for o in &e.objects {
+                    keep_first(&mut lead, o.clone(), e.time_ms, e.label.clone(), resolution_ms(e.time_resolution_s));
+                }
+            }
+        }
+    }
+    let leader_accounts = match leader {
+        Leader::Accounts(s) => s.clone(),
+        Leader::Events(_) => BTreeSet::new(),
+    };
+    // Each follower's first action per object the leader acted on.
+    let mut first: FxHashMap<(String, Object), (i64, i64, i64)> = FxHashMap::default();
+    let event_kinds: Vec<ObjectKind> = match leader {
+        Leader::Accounts(_) => params.objects.clone(),
+        Leader::Events(_) => ObjectKind::ALL.to_vec(),
+    };
+    for cp in posts {
+        if !matches_account(followers, cp) || matches_account(&leader_accounts, cp) {
+            continue;
+        }
+        for o in objects_of(&cp.post, &event_kinds) {
+            if !lead.contains_key(&o) {
+                continue;
+            }
+            let key = (cp.post.account.clone(), o);
+            let v = (cp.post.time_ms, cp.post.id, cp.source);
+            match first.get_mut(&key) {
+                Some(old) if v.0 < old.0 => *old = v,
+                Some(_) => {}
+                None => {
+                    step = step.max(resolution_ms(cp.post.time_resolution_s));
+                    first.insert(key, v);
+                }
+            }
+        }
+    }
+    let mut pairs: Vec<Pair> = first
+        .into_iter()
+        .map(|((follower, object), (t, id, source))| {
+            let (lt, lref, lres) = lead[&object].clone();
+            step = step.max(lres.min(86_400_000));
+            Pair {
+                delay_ms: t - lt,
+                object,
+                follower,
+                leader_time_ms: lt,
+                leader_ref: lref,
+                follower_time_ms: t,
+                follower_post: id,
+                follower_source: source,
+            }
+        })
+        .collect();
+    pairs.sort_by(|a, b| (a.delay_ms, &a.follower, &a.object).cmp(&(b.delay_ms, &b.follower, &b.object)));
+    // Data on whole minutes (the IRA releases write ":00" seconds) is
+    // compared with whole-minute baselines, whatever resolution it declares.
+    if !pairs.is_empty() && pairs.iter().all(|p| p.leader_time_ms % 60_000 == 0 && p.follower_time_ms % 60_000 == 0) {
+        step = step.max(60_000);
+    }
+    let delays: Vec<i64> = pairs.iter().map(|p| p.delay_ms).collect();
+    let mut by_follower: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for p in &pairs {
+        by_follower.entry(&p.follower).or_default().push(p.delay_ms);
+    }
+    let per_follower = by_follower
+        .into_iter()
+        .map(|(f, mut d)| FollowerSummary {
+            follower: f.to_string(),
+            n: d.len(),
+            median_delay_ms: median_in_place(&mut d),
+        })
+        .collect::<Vec<_>>();
+    let shared: BTreeSet<&Object> = pairs.iter().map(|p| &p.object).collect();
+    let test = (!pairs.is_empty() && params.permutations > 0).then(|| permutation_test(&pairs, step, params));
+    LeadLag {
+        leader_objects: lead.len(),
+        shared_objects: shared.len(),
+        followers_seen: per_follower.len(),
+        n: pairs.len(),
+        before: delays.iter().filter(|&&d| d < 0).count(),
+        same_time: delays.iter().filter(|&&d| d == 0).count(),
+        after: delays.iter().filter(|&&d| d > 0).count(),
+        delays: summarize(&delays),
+        test,
+        per_follower,
+        pairs,
+    }
+}
+
+fn median_abs(pairs: &[(i64, i64)], follower_times: &[i64], buf: &mut Vec<i64>) -> f64 {
+    buf.clear();
+    buf.extend(pairs.iter().zip(follower_times).map(|(&(lt, _), &ft)| (ft - lt).abs()));
+    // Selection, not a sort: this runs once per baseline draw.
+    let n = buf.len();
+    let (_, &mut hi, _) = buf.select_nth_unstable(n / 2);
+    if !n.is_multiple_of(2) {
+        return hi as f64;
+    }
+    let lo = *buf[..n / 2].iter().max().expect("n >= 2");
+    (lo as f64 + hi as f64) / 2.0
+}
+
+fn permutation_test(pairs: &[Pair], step: i64, params: &Params) -> Test {
+    // (leader time, follower index) per pair, follower times apart.
+    let mut follower_ix: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in pairs {
+        let n = follower_ix.len();
+        follower_ix.entry(&p.follower).or_insert(n);
+    }
+    let lt: Vec<(i64, i64)> =
+        pairs.iter().map(|p| (p.leader_time_ms, follower_ix[p.follower.as_str()] as i64)).collect();
+    let ft: Vec<i64> = pairs.iter().map(|p| p.follower_time_ms).collect();
+    let mut buf = Vec::with_capacity(ft.len());
+    let observed = median_abs(&lt, &ft, &mut buf);
+    let lo = pairs.iter().map(|p| p.leader_time_ms.min(p.follower_time_ms)).min().expect("pairs");
+    let hi = pairs.iter().map(|p| p.leader_time_ms.max(p.follower_time_ms)).max().expect("pairs");
+    // The range, rounded up to whole steps, and at least one step.
+    let slots = ((hi - lo) / step + 1).max(1);
+    let span = slots * step;
+    let mut rng = SplitMix64::new(params.seed);
+    let mut stats = Vec::with_capacity(params.permutations as usize);
+    let mut shifted = ft.clone();
+    for _ in 0..params.permutations {
+        match params.baseline {
+            Baseline::CircularShift => {
+                let offsets: Vec<i64> = (0..follower_ix.len()).map(|_| rng.below(slots as u64) as i64 * step).collect();
+                for (i, &(_, f)) in lt.iter().enumerate() {
+                    shifted[i] = lo + (ft[i] - lo + offsets[f as usize]).rem_euclid(span);
+                }
+            }
+            Baseline::Shuffle => {
+                shifted.copy_from_slice(&ft);
+                rng.shuffle(&mut shifted);
+            }
+        }
+        stats.push(median_abs(&lt, &shifted, &mut buf));
+    }
+    let as_close = stats.iter().filter(|&&s| s <= observed).count() as u32;
+    stats.sort_by(f64::total_cmp);
+    let q = |p: f64| {
+        let h = (stats.len() - 1) as f64 * p;
+        let (a, b) = (stats[h.floor() as usize], stats[h.ceil() as usize]);
+        a + (h - h.floor()) * (b - a)
+    };
+    Test {
+        statistic: "median |delay| (ms)",
+        observed,
+        baseline: params.baseline,
+        permutations: params.permutations,
+        seed: params.seed,
+        as_close,
+        p_value: (1 + as_close) as f64 / (1 + params.permutations) as f64,
+        baseline_median: q(0.5),
+        baseline_p05: q(0.05),
+        step_ms: step,
+    }
+}

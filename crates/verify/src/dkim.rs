@@ -1,0 +1,642 @@
+//! DKIM verification (RFC 6376, RFC 8463) with the two halves kept apart:
+//! whether the signed header fields match the signature, and whether the
+//! body matches the body hash. mail-auth stops at the first failure (body
+//! hash first), so it cannot say "headers authentic, body altered"; a
+//! reporter needs exactly that distinction.
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::sync::Arc;
+
+use base64ct::{Base64, Encoding};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use crate::canon::{self, Canon, RawHeader, SplitMessage};
+use crate::keys::{KeyArchive, KeyRecord, KeyState, PublicKey};
+use crate::report::{Check, SigResult, SignatureReport};
+
+/// RSA keys below this size can be factored by anyone with some money; a
+/// signature made with one proves little.
+pub const MIN_RSA_BITS: usize = 1024;
+
+/// Header fields a reader sees once: an unsigned second copy above the
+/// signed one is what a forger adds (RFC 6376 §8.15).
+const SINGLE_FIELDS: [&str; 11] =
+    ["from", "sender", "reply-to", "to", "cc", "bcc", "message-id", "in-reply-to", "references", "subject", "date"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HashAlg {
+    Sha1,
+    Sha256,
+}
+
+impl HashAlg {
+    pub(crate) fn digest(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            HashAlg::Sha1 => Sha1::digest(data).to_vec(),
+            HashAlg::Sha256 => Sha256::digest(data).to_vec(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            HashAlg::Sha1 => "sha1",
+            HashAlg::Sha256 => "sha256",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeyAlg {
+    Rsa,
+    Ed25519,
+}
+
+/// The tags of a DKIM-Signature or ARC-Message-Signature / ARC-Seal field.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Tags {
+    pub a: String,
+    pub d: String,
+    pub s: String,
+    pub b: Vec<u8>,
+    pub bh: Vec<u8>,
+    pub h: Vec<String>,
+    pub c: String,
+    pub i: Option<String>,
+    pub l: Option<u64>,
+    pub t: Option<i64>,
+    pub x: Option<i64>,
+    pub v: Option<String>,
+    pub cv: Option<String>,
+}
+
+impl Tags {
+    pub(crate) fn algorithms(&self) -> Option<(KeyAlg, HashAlg)> {
+        match self.a.as_str() {
+            "rsa-sha256" => Some((KeyAlg::Rsa, HashAlg::Sha256)),
+            "rsa-sha1" => Some((KeyAlg::Rsa, HashAlg::Sha1)),
+            "ed25519-sha256" => Some((KeyAlg::Ed25519, HashAlg::Sha256)),
+            _ => None,
+        }
+    }
+
+    /// (header, body) canonicalisation; `simple` when absent, and a lone
+    /// value means header only (body simple).
+    pub(crate) fn canon(&self) -> Option<(Canon, Canon)> {
+        let parse = |s: &str| match s {
+            "simple" => Some(Canon::Simple),
+            "relaxed" => Some(Canon::Relaxed),
+            _ => None,
+        };
+        if self.c.is_empty() {
+            return Some((Canon::Simple, Canon::Simple));
+        }
+        match self.c.split_once('/') {
+            Some((h, b)) => Some((parse(h)?, parse(b)?)),
+            None => Some((parse(&self.c)?, Canon::Simple)),
+        }
+    }
+}
+
+/// Parse a tag list; `None` with the reason when it is not one.
+pub(crate) fn parse_tags(value: &[u8]) -> Result<Tags, String> {
+    let text = String::from_utf8_lossy(value);
+    let mut t = Tags::default();
+    let mut seen: Vec<String> = Vec::new();
+    for part in text.split(';') {
+        if part.trim().is_empty() {
+            continue;
+        }
+        let (k, v) = part.split_once('=').ok_or_else(|| format!("tag without '=': {:?}", part.trim()))?;
+        let k = k.trim().to_ascii_lowercase();
+        if seen.contains(&k) {
+            return Err(format!("tag {k}= appears twice"));
+        }
+        seen.push(k.clone());
+        let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+        let trimmed = v.trim().to_string();
+        let num = |s: &str| s.parse::<i64>().map_err(|_| format!("{k}={s} is not a number"));
+        match k.as_str() {
+            "a" => t.a = compact.to_ascii_lowercase(),
+            "d" => t.d = trimmed.to_ascii_lowercase(),
+            "s" => t.s = trimmed,
+            "b" => t.b = Base64::decode_vec(&compact).map_err(|_| "b= is not base64".to_string())?,
+            "bh" => t.bh = Base64::decode_vec(&compact).map_err(|_| "bh= is not base64".to_string())?,
+            "h" => t.h = compact.split(':').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            "c" => t.c = compact.to_ascii_lowercase(),
+            "i" => t.i = Some(trimmed),
+            "l" => t.l = Some(compact.parse::<u64>().map_err(|_| format!("l={compact} is not a number"))?),
+            "t" => t.t = Some(num(&compact)?),
+            "x" => t.x = Some(num(&compact)?),
+            "v" => t.v = Some(compact),
+            "cv" => t.cv = Some(compact.to_ascii_lowercase()),
+            _ => {}
+        }
+    }
+    Ok(t)
+}
+
+/// The field value with the `b=` value removed (RFC 6376 §3.7): everything
+/// after `b=` up to the next `;` goes, folding included.
+pub(crate) fn strip_b(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    let mut tag_start = 0;
+    while i < value.len() {
+        let c = value[i];
+        if c == b'=' {
+            let name = value[tag_start..i].iter().filter(|b| !b.is_ascii_whitespace()).collect::<Vec<_>>();
+            out.push(c);
+            i += 1;
+            let is_b = name.len() == 1 && (*name[0] == b'b' || *name[0] == b'B');
+            let start = i;
+            while i < value.len() && value[i] != b';' {
+                i += 1;
+            }
+            if !is_b {
+                out.extend_from_slice(&value[start..i]);
+            }
+            continue;
+        }
+        if c == b';' {
+            tag_start = i + 1;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// Canonical bodies, computed once per message and shared by signatures.
+pub(crate) struct Bodies<'a> {
+    body: &'a [u8],
+    simple: OnceCell<Cow<'a, [u8]>>,
+    relaxed: OnceCell<Cow<'a, [u8]>>,
+}
+
+impl<'a> Bodies<'a> {
+    pub(crate) fn new(body: &'a [u8]) -> Bodies<'a> {
+        Bodies { body, simple: OnceCell::new(), relaxed: OnceCell::new() }
+    }
+
+    pub(crate) fn get(&self, c: Canon) -> &[u8] {
+        match c {
+            Canon::Simple => self.simple.get_or_init(|| canon::body(Canon::Simple, self.body)),
+            Canon::Relaxed => self.relaxed.get_or_init(|| canon::body(Canon::Relaxed, self.body)),
+        }
+    }
+}
+
+/// Lower-cased field names, computed once per message.
+pub(crate) fn lower_names(m: &SplitMessage<'_>) -> Vec<String> {
+    m.headers
+        .iter()
+        .map(|h| match std::str::from_utf8(h.name) {
+            Ok(s) => s.to_ascii_lowercase(),
+            Err(_) => String::from_utf8_lossy(h.name).to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// The data the signature covers: the fields named in `h=`, each taken
+/// bottom-up (RFC 6376 §5.4.2), then the signature field itself without its
+/// `b=` value and final CRLF.
+pub(crate) fn signed_data(
+    m: &SplitMessage<'_>,
+    names: &[String],
+    h: &[String],
+    canon: Canon,
+    sig: &RawHeader<'_>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1024);
+    let mut used: Vec<(String, usize)> = Vec::new();
+    for want in h {
+        let want = want.to_ascii_lowercase();
+        let skip = used.iter().find(|(n, _)| *n == want).map_or(0, |(_, k)| *k);
+        let found = names.iter().enumerate().rev().filter(|(_, n)| **n == want).nth(skip);
+        match used.iter_mut().find(|(n, _)| *n == want) {
+            Some((_, k)) => *k += 1,
+            None => used.push((want, 1)),
+        }
+        if let Some((idx, _)) = found {
+            let f = &m.headers[idx];
+            canon::header_into(&mut out, canon, f, f.value, true);
+        }
+    }
+    canon::header_into(&mut out, canon, sig, &strip_b(sig.value), false);
+    out
+}
+
+/// Does `sig` verify `digest` under `key`?
+pub(crate) fn crypto_verify(key: &PublicKey, alg: (KeyAlg, HashAlg), digest: &[u8], sig: &[u8]) -> bool {
+    match (key, alg.0) {
+        (PublicKey::Rsa { key, prepared, .. }, KeyAlg::Rsa) => {
+            // DigestInfo prefixes (RFC 8017 §9.2, note 1).
+            let prefix: &[u8] = match alg.1 {
+                HashAlg::Sha1 => {
+                    &[0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14]
+                }
+                HashAlg::Sha256 => &[
+                    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+                    0x00, 0x04, 0x20,
+                ],
+            };
+            match prepared {
+                Some(p) => p.verify(prefix, digest, sig),
+                None => {
+                    let scheme = rsa::Pkcs1v15Sign { hash_len: Some(digest.len()), prefix: prefix.into() };
+                    key.verify(scheme, digest, sig).is_ok()
+                }
+            }
+        }
+        (PublicKey::Ed25519(k), KeyAlg::Ed25519) => match ed25519_dalek::Signature::from_slice(sig) {
+            Ok(s) => k.verify_strict(digest, &s).is_ok(),
+            Err(_) => false,
+        },
+        _ => false,
+    }
+}
+
+/// Context shared by the signatures of one message.
+pub(crate) struct MessageContext<'a> {
+    pub split: &'a SplitMessage<'a>,
+    pub names: &'a [String],
+    pub bodies: &'a Bodies<'a>,
+    /// The Date header, as Unix seconds.
+    pub date: Option<i64>,
+    pub from_domain: Option<&'a str>,
+    pub now: i64,
+}
+
+fn rfc3339(ts: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(ts, 0).map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// How `d=` relates to the From domain.
+pub fn alignment(d: &str, from_domain: Option<&str>) -> &'static str {
+    let Some(f) = from_domain else { return "none" };
+    let d = d.trim_end_matches('.').to_ascii_lowercase();
+    let f = f.trim_end_matches('.').to_ascii_lowercase();
+    let under = |a: &str, b: &str| a.len() > b.len() && a.ends_with(b) && a.as_bytes()[a.len() - b.len() - 1] == b'.';
+    if d == f {
+        "exact"
+    } else if (under(&f, &d) || under(&d, &f)) && d.contains('.') && f.contains('.') {
+        "relaxed"
+    } else {
+        "none"
+    }
+}
+
+/// Outcome of the key lookup for one signature.
+enum KeyOutcome {
+    Found { record: Arc<KeyRecord>, header: Check },
+    Problem { reason: &'static str, explanation: String, record: Option<Arc<KeyRecord>> },
+}
+
+/// Verify one signature; `idx` is its field's index in the message.
+pub(crate) fn verify_signature(ctx: &MessageContext<'_>, idx: usize, keys: &KeyArchive) -> SignatureReport {
+    let field = &ctx.split.headers[idx];
+    let mut rep = SignatureReport {
+        domain: String::new(),
+        selector: String::new(),
+        algorithm: String::new(),
+        canonicalization: String::new(),
+        result: SigResult::Fail,
+        header_signature: Check::NotChecked,
+        body_hash: Check::NotChecked,
+        reason: String::new(),
+        explanation: String::new(),
+        warnings: Vec::new(),
+        signed_headers: Vec::new(),
+        from_alignment: "none".into(),
+        signed_at: None,
+        expires_at: None,
+        body_length_signed: None,
+        body_length: None,
+        key_bits: None,
+        key_source: None,
+        mail_auth: None,
+    };
+    let malformed = |mut rep: SignatureReport, why: String| {
+        rep.reason = "malformed_signature".into();
+        rep.explanation = format!("The DKIM-Signature field cannot be read: {why}.");
+        rep
+    };
+    let tags = match parse_tags(field.value) {
+        Ok(t) => t,
+        Err(e) => return malformed(rep, e),
+    };
+    rep.domain.clone_from(&tags.d);
+    rep.selector.clone_from(&tags.s);
+    rep.algorithm.clone_from(&tags.a);
+    rep.signed_headers.clone_from(&tags.h);
+    rep.from_alignment = alignment(&tags.d, ctx.from_domain).into();
+    rep.signed_at = tags.t.and_then(rfc3339);
+    rep.expires_at = tags.x.and_then(rfc3339);
+    rep.body_length_signed = tags.l;
+    if let Some(v) = &tags.v
+        && v != "1"
+    {
+        return malformed(rep, format!("version v={v}, not 1"));
+    }
+    let missing: Vec<&str> = [
+        ("v", tags.v.is_none()),
+        ("a", tags.a.is_empty()),
+        ("b", tags.b.is_empty()),
+        ("bh", tags.bh.is_empty()),
+        ("d", tags.d.is_empty()),
+        ("h", tags.h.is_empty()),
+        ("s", tags.s.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(n, m)| m.then_some(n))
+    .collect();
+    if !missing.is_empty() {
+        return malformed(rep, format!("required tags missing: {}", missing.join(", ")));
+    }
+    if !tags.h.iter().any(|h| h.eq_ignore_ascii_case("from")) {
+        return malformed(rep, "h= does not include From, which RFC 6376 requires".into());
+    }
+    if let Some(i) = &tags.i {
+        let idom = i.rsplit_once('@').map_or(i.as_str(), |(_, d)| d).to_ascii_lowercase();
+        if alignment(&idom, Some(&tags.d)) == "none" {
+            return malformed(rep, format!("i={i} is not in the signing domain {}", tags.d));
+        }
+    }
+    let Some((ch, cb)) = tags.canon() else {
+        return malformed(rep, format!("unknown canonicalisation c={}", tags.c));
+    };
+    rep.canonicalization = format!("{}/{}", ch.name(), cb.name());
+    let Some(alg) = tags.algorithms() else {
+        rep.reason = "unsupported_algorithm".into();
+        rep.explanation = format!("The signature uses a={}, which DKIM does not define.", tags.a);
+        return rep;
+    };
+    if alg.1 == HashAlg::Sha1 {
+        rep.warnings.push("sha1".into());
+    }
+
+    // Body.
+    let body = ctx.bodies.get(cb);
+    rep.body_length = Some(body.len() as u64);
+    let mut body_problem: Option<(&'static str, String)> = None;
+    let covered = match tags.l {
+        Some(l) if l > body.len() as u64 => {
+            body_problem = Some((
+                "length_exceeds_body",
+                format!(
+                    "The signature says it covers {l} body bytes (l=), but the canonical body has only {}: the body was cut short.",
+                    body.len()
+                ),
+            ));
+            body
+        }
+        Some(l) => &body[..l as usize],
+        None => body,
+    };
+    rep.body_hash = if body_problem.is_none() && alg.1.digest(covered) == tags.bh { Check::Pass } else { Check::Fail };
+
+    // Key and header signature.
+    let key = find_key(keys, &tags, alg, ctx, idx);
+    let mut key_problem = None;
+    match key {
+        KeyOutcome::Found { record, header } => {
+            rep.header_signature = header;
+            if let KeyState::Usable(PublicKey::Rsa { bits, .. }) = &record.state {
+                rep.key_bits = Some(*bits);
+            }
+            if record.is_testing() {
+                rep.warnings.push("testing_key".into());
+            }
+            rep.key_source = Some(record.origin.clone());
+        }
+        KeyOutcome::Problem { reason, explanation, record } => {
+            rep.key_source = record.map(|r| r.origin.clone());
+            key_problem = Some((reason, explanation));
+        }
+    }
+
+    // Time: judged against the message's own Date, since the question is
+    // whether the signature was valid when the mail was sent.
+    let mut expired: Option<String> = None;
+    if let (Some(t), Some(x)) = (tags.t, tags.x)
+        && x <= t
+    {
+        expired = Some(format!("The signature's expiry x= ({}) is not after its signing time t= ({}).", x, t));
+    }
+    if expired.is_none()
+        && let Some(x) = tags.x
+    {
+        match ctx.date {
+            Some(date) if x < date => {
+                expired = Some(format!(
+                    "The signature expired at {} (x=), before the time in the message's Date header ({}).",
+                    rfc3339(x).unwrap_or_default(),
+                    rfc3339(date).unwrap_or_default()
+                ));
+            }
+            _ if x < ctx.now => rep.warnings.push("expired_now".into()),
+            _ => {}
+        }
+    }
+    if let (Some(t), Some(date)) = (tags.t, ctx.date) {
+        if t > date + 86_400 {
+            rep.warnings.push("signed_after_date".into());
+        } else if t < date - 3_600 {
+            rep.warnings.push("signed_before_date".into());
+        }
+    }
+
+    // Unsigned duplicates of signed single-instance fields.
+    let mut duplicate = None;
+    for name in SINGLE_FIELDS {
+        let signed = tags.h.iter().filter(|h| h.eq_ignore_ascii_case(name)).count();
+        let present = ctx.names.iter().filter(|n| *n == name).count();
+        if signed > 0 && present > signed {
+            duplicate = Some(format!(
+                "The message has {present} {name} fields but the signature covers {signed}: the topmost, which mail programs show, is not signed and may have been added later."
+            ));
+            break;
+        }
+    }
+
+    let partial = match tags.l {
+        Some(l) if (l as usize) < body.len() => {
+            rep.warnings.push("partial_body".into());
+            Some(format!(
+                "The signature covers only the first {l} bytes of the body (l=); {} bytes after them are not signed and could have been appended by anyone.",
+                body.len() - l as usize
+            ))
+        }
+        _ => None,
+    };
+
+    let (reason, explanation): (&str, String) = if rep.header_signature == Check::Fail {
+        let also = if rep.body_hash == Check::Fail { " The body does not match its hash either." } else { "" };
+        (
+            "signature_mismatch",
+            format!(
+                "The signed header fields do not match the signature made with the key of {}._domainkey.{}: a signed header was changed, or the signature is forged.{also}",
+                tags.s, tags.d
+            ),
+        )
+    } else if let Some((r, e)) = body_problem {
+        (r, e)
+    } else if rep.body_hash == Check::Fail {
+        let head = match rep.header_signature {
+            Check::Pass => "The signed headers are authentic, but the",
+            _ => "The",
+        };
+        (
+            "body_hash_mismatch",
+            format!("{head} body has changed since it was signed: it does not match the body hash bh=."),
+        )
+    } else if let Some((r, e)) = key_problem {
+        (r, e)
+    } else if rep.key_bits.is_some_and(|b| b < MIN_RSA_BITS) {
+        (
+            "key_too_weak",
+            format!(
+                "The signature matches, but the key is only {} bits: keys under {MIN_RSA_BITS} bits can be factored, so anyone could have made it.",
+                rep.key_bits.unwrap_or(0)
+            ),
+        )
+    } else if let Some(e) = expired {
+        ("expired", e)
+    } else if let Some(e) = partial {
+        ("partial_body", e)
+    } else if let Some(e) = duplicate {
+        ("duplicate_signed_header", e)
+    } else {
+        let mut e = format!(
+            "Headers and body match the signature made with the key of {}._domainkey.{} ({}).",
+            tags.s,
+            tags.d,
+            rep.key_source.as_deref().unwrap_or("key archive")
+        );
+        if rep.warnings.iter().any(|w| w == "expired_now") {
+            e.push_str(" The signature's expiry (x=) has passed today, but had not at the message's Date.");
+        }
+        if alg.1 == HashAlg::Sha1 {
+            e.push_str(" It uses SHA-1, which is deprecated for DKIM (RFC 8301).");
+        }
+        rep.result = SigResult::Pass;
+        ("pass", e)
+    };
+    rep.reason = reason.into();
+    rep.explanation = explanation;
+    rep
+}
+
+fn find_key(
+    keys: &KeyArchive,
+    tags: &Tags,
+    alg: (KeyAlg, HashAlg),
+    ctx: &MessageContext<'_>,
+    idx: usize,
+) -> KeyOutcome {
+    let records = keys.lookup(&tags.s, &tags.d);
+    let name = format!("{}._domainkey.{}", tags.s, tags.d);
+    if records.is_empty() {
+        return KeyOutcome::Problem {
+            reason: "key_not_found",
+            explanation: format!(
+                "The key archive has no key for {name}, so the signature could not be checked (add the key, or use --online)."
+            ),
+            record: None,
+        };
+    }
+    let mut problem: Option<KeyOutcome> = None;
+    let mut data: Option<Vec<u8>> = None;
+    let mut failed: Option<Arc<KeyRecord>> = None;
+    for record in records {
+        let p = match &record.state {
+            KeyState::Revoked => {
+                Some(("key_revoked", format!("The key for {name} is revoked (empty p=) in the archive.")))
+            }
+            KeyState::Invalid(why) => Some(("key_invalid", format!("The archived key for {name} is unusable: {why}."))),
+            KeyState::Usable(k) => {
+                let key_alg = match k {
+                    PublicKey::Rsa { .. } => KeyAlg::Rsa,
+                    PublicKey::Ed25519(_) => KeyAlg::Ed25519,
+                };
+                if key_alg != alg.0 {
+                    Some((
+                        "key_type_mismatch",
+                        format!("The key for {name} is k={}, but the signature uses a={}.", record.key_type, tags.a),
+                    ))
+                } else if !record.hashes.is_empty() && !record.hashes.iter().any(|h| h == alg.1.name()) {
+                    Some((
+                        "hash_not_allowed",
+                        format!(
+                            "The key for {name} allows only h={}, but the signature uses {}.",
+                            record.hashes.join(":"),
+                            alg.1.name()
+                        ),
+                    ))
+                } else if record.flags.iter().any(|f| f == "s")
+                    && tags.i.as_ref().is_some_and(|i| {
+                        !i.rsplit_once('@').map_or(i.as_str(), |(_, d)| d).eq_ignore_ascii_case(&tags.d)
+                    })
+                {
+                    Some((
+                        "identity_mismatch",
+                        format!("The key for {name} has t=s, so i= must be exactly in {}, and it is not.", tags.d),
+                    ))
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some((reason, explanation)) = p {
+            problem.get_or_insert(KeyOutcome::Problem { reason, explanation, record: Some(record.clone()) });
+            continue;
+        }
+        let KeyState::Usable(k) = &record.state else { continue };
+        let data = data.get_or_insert_with(|| {
+            let (ch, _) = tags.canon().unwrap_or((Canon::Simple, Canon::Simple));
+            signed_data(ctx.split, ctx.names, &tags.h, ch, &ctx.split.headers[idx])
+        });
+        let digest = alg.1.digest(data);
+        if crypto_verify(k, alg, &digest, &tags.b) {
+            return KeyOutcome::Found { record: record.clone(), header: Check::Pass };
+        }
+        failed.get_or_insert(record.clone());
+    }
+    match failed {
+        Some(record) => KeyOutcome::Found { record, header: Check::Fail },
+        None => problem.expect("records were not empty"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_b_keeps_bh_and_the_rest() {
+        assert_eq!(strip_b(b" v=1; bh=abc=; b=xyz\r\n\tuvw; h=from"), b" v=1; bh=abc=; b=; h=from");
+        assert_eq!(strip_b(b"b=abc"), b"b=");
+        assert_eq!(strip_b(b"h=From; b = abc\r\ndef\r\n; v=1"), b"h=From; b =; v=1");
+    }
+
+    #[test]
+    fn tags_and_canonicalisation() {
+        let t = parse_tags(b" v=1; a=rsa-sha256; c=relaxed; d=Example.COM; s=sel;\r\n h=from : to; bh=YWJj; b=YW Jj")
+            .unwrap();
+        assert_eq!(t.d, "example.com");
+        assert_eq!(t.h, ["from", "to"]);
+        assert_eq!(t.b, b"abc");
+        assert_eq!(t.canon(), Some((Canon::Relaxed, Canon::Simple)));
+        assert!(parse_tags(b"a=1; a=2").is_err());
+    }
+
+    #[test]
+    fn alignment_words() {
+        assert_eq!(alignment("gmail.com", Some("gmail.com")), "exact");
+        assert_eq!(alignment("mail.example.com", Some("example.com")), "relaxed");
+        assert_eq!(alignment("example.com", Some("notexample.com")), "none");
+        assert_eq!(alignment("example.com", None), "none");
+    }
+}

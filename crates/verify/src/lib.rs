@@ -1,0 +1,343 @@
+//! Is this email authentic? DKIM and ARC verification against archived
+//! keys, header forensics and attachment fingerprints, for leaked mail.
+//!
+//! [`Verifier::verify`] takes one message's bytes and returns a
+//! [`MessageReport`]: a verdict (verified / unverified / unsigned), every
+//! DKIM signature with its header-signature and body-hash results kept apart
+//! and a stable reason word, the ARC chain, the Received chain and other
+//! header fingerprints, and the metadata inside attachments.
+//!
+//! Keys come from a [`KeyArchive`] (keys that signed old mail are usually no
+//! longer in DNS). Signature expiry is judged against the message's own
+//! Date. Bare-LF files are verified as the CRLF mail they were on the wire.
+//! With [`Options::second_opinion`], every signature is also given to
+//! mail-auth, an independent implementation (four times the cost).
+//!
+//! Invariants: this crate never modifies evidence (it reads bytes and returns
+//! reports) and never touches the network — the only code that can is
+//! [`online::fetch_keys`], which the command line calls for `--online` only.
+//!
+//! ```
+//! use leaktrace_verify::{KeyArchive, Options, Verdict, Verifier};
+//! let v = Verifier::new(KeyArchive::empty(), Options::default());
+//! let r = v.verify(b"From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\n");
+//! assert_eq!(r.verdict, Verdict::Unsigned);
+//! ```
+
+mod arc;
+pub mod canon;
+pub mod date;
+mod dkim;
+pub mod fingerprint;
+pub mod forensics;
+pub mod keys;
+mod mailauth;
+pub mod message;
+pub mod report;
+mod rsa_verify;
+
+use mail_parser::{MessageParser, MimeHeaders};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+pub use dkim::{MIN_RSA_BITS, alignment};
+pub use keys::{KeyArchive, KeyArchiveError, KeyRecord};
+pub use report::{
+    ArcInstance, ArcReport, Attachment, Check, Forensics, Hop, MessageReport, SigResult, SignatureReport, Verdict,
+};
+
+/// Attachments larger than this are hashed but not opened for metadata.
+const MAX_FINGERPRINT_BYTES: usize = 64 << 20;
+
+/// What to do besides DKIM.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Also ask mail-auth about every DKIM signature (its verdict goes in
+    /// `mail_auth`). ARC chains always go to mail-auth.
+    pub second_opinion: bool,
+    /// Read attachments for metadata.
+    pub attachments: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { second_opinion: false, attachments: true }
+    }
+}
+
+/// Verifies messages against one key archive. Cheap to share between
+/// threads: keys are parsed once.
+pub struct Verifier {
+    keys: KeyArchive,
+    opts: Options,
+    auth: Option<mail_auth::MessageAuthenticator>,
+    now: i64,
+}
+
+impl Verifier {
+    pub fn new(keys: KeyArchive, opts: Options) -> Verifier {
+        Verifier { keys, opts, auth: mailauth::offline_authenticator(), now: chrono::Utc::now().timestamp() }
+    }
+
+    pub fn keys(&self) -> &KeyArchive {
+        &self.keys
+    }
+
+    /// For `--online`: add fetched keys between batches.
+    pub fn keys_mut(&mut self) -> &mut KeyArchive {
+        &mut self.keys
+    }
+
+    /// Verify many messages on all cores; reports in input order.
+    pub fn verify_all<B: AsRef<[u8]> + Sync>(&self, messages: &[B]) -> Vec<MessageReport> {
+        messages.par_iter().map(|m| self.verify(m.as_ref())).collect()
+    }
+
+    /// Verify one message (its bytes as stored: CRLF or bare LF).
+    pub fn verify(&self, raw: &[u8]) -> MessageReport {
+        let line_endings = canon::line_endings(raw);
+        let crlf = canon::to_crlf(raw);
+        let split = canon::split(&crlf);
+        let names = dkim::lower_names(&split);
+        let first = |name: &str| names.iter().position(|n| n == name).map(|i| unfold(split.headers[i].value));
+        let count = |name: &str| names.iter().filter(|n| *n == name).count();
+
+        let mut malformed = Vec::new();
+        for l in &split.stray_lines {
+            malformed.push(format!("header line {l} is not a field (no colon)"));
+        }
+        if split.headers.is_empty() {
+            malformed.push("no header fields".into());
+        }
+        for (name, label) in [("from", "From"), ("date", "Date")] {
+            match count(name) {
+                0 => malformed.push(format!("no {label} field")),
+                1 => {}
+                n => malformed.push(format!("{n} {label} fields")),
+            }
+        }
+
+        let date_raw = first("date");
+        let from_raw = first("from");
+        let from_domain = from_raw.as_deref().and_then(forensics::address_domain);
+        let bodies = dkim::Bodies::new(split.body);
+        let ctx = dkim::MessageContext {
+            split: &split,
+            names: &names,
+            bodies: &bodies,
+            date: date_raw.as_deref().and_then(date::parse).map(|d| d.timestamp()),
+            from_domain: from_domain.as_deref(),
+            now: self.now,
+        };
+        let sig_fields: Vec<usize> = (0..names.len()).filter(|&i| names[i] == "dkim-signature").collect();
+        let mut signatures: Vec<SignatureReport> =
+            sig_fields.iter().map(|&i| dkim::verify_signature(&ctx, i, &self.keys)).collect();
+
+        let has_arc = names.iter().any(|n| n == "arc-seal" || n == "arc-message-signature");
+        let mut arc = None;
+        if (self.opts.second_opinion && !sig_fields.is_empty()) || has_arc {
+            let op = self.auth.as_ref().and_then(|a| mailauth::opinion(a, &crlf, &self.keys, self.opts.second_opinion));
+            if let Some(op) = &op
+                && self.opts.second_opinion
+            {
+                let mut unparsed = op.unparsed.iter();
+                for (rep, &i) in signatures.iter_mut().zip(&sig_fields) {
+                    let b = dkim::parse_tags(split.headers[i].value).map(|t| t.b).unwrap_or_default();
+                    rep.mail_auth = op.dkim.iter().find(|(ob, _)| !b.is_empty() && *ob == b).map(|(_, w)| w.clone());
+                    if rep.mail_auth.is_none() {
+                        rep.mail_auth = Some(unparsed.next().cloned().unwrap_or_else(|| "not reported".into()));
+                    }
+                }
+            }
+            if has_arc {
+                let instances = arc::instances(&ctx, &self.keys);
+                let (result, reason) = op
+                    .and_then(|o| o.arc)
+                    .unwrap_or_else(|| ("permerror".into(), "mail-auth could not parse the message".into()));
+                arc = Some(ArcReport {
+                    result,
+                    reason,
+                    cv: instances.last().map(|i| i.cv.clone()).unwrap_or_default(),
+                    instances,
+                });
+            }
+        }
+
+        let verdict = if signatures.is_empty() {
+            Verdict::Unsigned
+        } else if signatures.iter().any(|s| s.result == SigResult::Pass) {
+            Verdict::Verified
+        } else {
+            Verdict::Unverified
+        };
+
+        let received: Vec<String> = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| *n == "received")
+            .map(|(i, _)| unfold(split.headers[i].value))
+            .collect();
+        let mailer = first("x-mailer").or_else(|| first("user-agent"));
+        let message_id_raw = first("message-id");
+        let forensics = forensics::analyse(&forensics::Inputs {
+            received,
+            date: date_raw.as_deref(),
+            from: from_raw.as_deref(),
+            message_id: message_id_raw.as_deref(),
+            mailer,
+        });
+
+        let parsed = mime_parser().parse(&crlf[..]);
+        let mut attachments = Vec::new();
+        let (mut from, mut to, mut subject) = (from_raw.clone(), first("to"), first("subject"));
+        match &parsed {
+            Some(msg) => {
+                // With several From fields, the one mail programs show (the topmost) is kept as written.
+                if let Some(a) = msg.from()
+                    && count("from") == 1
+                {
+                    from = Some(address_list(a));
+                }
+                if let Some(a) = msg.to() {
+                    to = Some(address_list(a));
+                }
+                if let Some(s) = msg.subject() {
+                    subject = Some(s.to_string());
+                }
+                collect_attachments(msg, self.opts.attachments, &mut attachments, 0);
+            }
+            None => malformed.push("MIME structure cannot be parsed".into()),
+        }
+        let message_id = message_id_raw.map(|m| m.trim().trim_start_matches('<').trim_end_matches('>').to_string());
+
+        MessageReport {
+            verdict,
+            message_id,
+            from,
+            to,
+            subject,
+            date: date_raw,
+            signatures,
+            arc,
+            line_endings: line_endings.into(),
+            malformed,
+            forensics,
+            attachments,
+        }
+    }
+}
+
+/// mail-parser decoding only the fields reports use (it would otherwise
+/// also tokenise every Received field, a tenth of the time per message).
+pub(crate) fn mime_parser() -> MessageParser {
+    MessageParser::new().with_minimal_headers().with_message_ids()
+}
+
+fn unfold(v: &[u8]) -> String {
+    let s = String::from_utf8_lossy(v);
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub(crate) fn address_list(a: &mail_parser::Address<'_>) -> String {
+    a.iter()
+        .map(|x| match (x.name(), x.address()) {
+            (Some(n), Some(ad)) => format!("{n} <{ad}>"),
+            (None, Some(ad)) => ad.to_string(),
+            (Some(n), None) => n.to_string(),
+            (None, None) => String::new(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn collect_attachments(msg: &mail_parser::Message<'_>, read_meta: bool, out: &mut Vec<Attachment>, depth: usize) {
+    for part in msg.attachments() {
+        if let Some(inner) = part.message()
+            && depth < 3
+        {
+            collect_attachments(inner, read_meta, out, depth + 1);
+        }
+        let bytes = part.contents();
+        let mut a = Attachment {
+            name: part.attachment_name().map(str::to_string),
+            content_type: content_type(part),
+            size: bytes.len() as u64,
+            sha256: hex::encode(Sha256::digest(bytes)),
+            ..Default::default()
+        };
+        if read_meta
+            && bytes.len() <= MAX_FINGERPRINT_BYTES
+            && let Some((kind, r)) = fingerprint::fingerprint(bytes)
+        {
+            a.kind = Some(kind.into());
+            match r {
+                Ok(f) => a.metadata = f,
+                Err(e) => a.error = Some(e),
+            }
+        }
+        out.push(a);
+    }
+}
+
+pub(crate) fn content_type(part: &mail_parser::MessagePart<'_>) -> String {
+    part.content_type()
+        .map(|c| match &c.c_subtype {
+            Some(s) => format!("{}/{}", c.c_type, s),
+            None => c.c_type.to_string(),
+        })
+        .unwrap_or_else(|| "application/octet-stream".into())
+}
+
+/// `(selector, domain)` of every DKIM and ARC signature in a message, for
+/// fetching missing keys with `--online`.
+pub fn key_names(raw: &[u8]) -> Vec<(String, String)> {
+    let crlf = canon::to_crlf(raw);
+    let split = canon::split(&crlf);
+    let mut out = Vec::new();
+    for h in &split.headers {
+        let n = String::from_utf8_lossy(h.name).to_ascii_lowercase();
+        if n == "dkim-signature" || n == "arc-seal" || n == "arc-message-signature" {
+            let tags = keys::parse_tags(&String::from_utf8_lossy(h.value));
+            let get = |k: &str| tags.iter().find(|(t, _)| t == k).map(|(_, v)| v.clone());
+            if let (Some(s), Some(d)) = (get("s"), get("d"))
+                && !out.contains(&(s.clone(), d.clone()))
+            {
+                out.push((s, d));
+            }
+        }
+    }
+    out
+}
+
+/// The one place that may query DNS: `--online`.
+pub mod online {
+    /// Per name: the record, `None` when DNS has none, or the resolver's error.
+    pub type Fetched = Vec<(String, Result<Option<String>, String>)>;
+
+    /// Look up `selector._domainkey.domain` TXT records through the system's
+    /// resolver. Per name: `Ok(Some(value))`, `Ok(None)` when DNS has no such
+    /// record, or `Err` for a resolver failure.
+    pub fn fetch_keys(names: &[String]) -> Result<Fetched, String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the DNS client: {e}"))?;
+        let auth = rt.block_on(async {
+            mail_auth::MessageAuthenticator::new_system_conf()
+                .map_err(|e| format!("cannot read the system's DNS configuration: {e}"))
+        })?;
+        let mut out = Vec::new();
+        for name in names {
+            let fqdn = format!("{}.", name.trim_end_matches('.'));
+            let r = rt.block_on(auth.txt_raw_lookup(fqdn));
+            let r = match r {
+                Ok(bytes) if bytes.is_empty() => Ok(None),
+                Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+                Err(mail_auth::Error::Dns(mail_auth::DnsError::RecordNotFound(_))) => Ok(None),
+                Err(e) => Err(e.to_string()),
+            };
+            out.push((name.clone(), r));
+        }
+        Ok(out)
+    }
+}
