@@ -85,6 +85,10 @@ pub struct Args {
     /// Fail at once if another process is writing the case, instead of waiting.
     #[arg(long)]
     pub no_wait: bool,
+    /// Do not add the new sources to the search index now (for very large
+    /// ingests); `leaktrace search` indexes them the next time it runs.
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 fn parse_format(s: &str) -> std::result::Result<Format, String> {
@@ -135,7 +139,9 @@ pub fn run(args: Args) -> Result<()> {
             failed += 1;
         }
     }
-    crate::cmd::search::index_new_sources(&case, &lock, args.quiet);
+    if !args.no_index {
+        crate::cmd::search::index_new_sources(&case, &lock, args.quiet);
+    }
     if failed > 0 {
         bail!("{failed} of {} files were not ingested (see above)", args.files.len() + args.accounts.len());
     }
