@@ -487,15 +487,17 @@ impl Sorter {
     /// Copy the message; returns its path relative to the folder.
     fn write(&mut self, item: &Item, r: &MessageReport) -> Result<String> {
         let base = Path::new(&item.source).file_name().and_then(|n| n.to_str()).unwrap_or("message").to_string();
-        let mut name = if item.container.starts_with("mbox") {
+        let first = if item.container.starts_with("mbox") {
             let stem = base.trim_end_matches(".gz").trim_end_matches(".zst");
             format!("{stem}-{:06}.eml", item.index)
         } else {
             base
         };
+        // Same file name from two folders: number the later ones.
+        let mut name = first.clone();
         let mut k = 2;
         while !self.names.insert(name.clone()) {
-            name = format!("{k}-{}", name.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-'));
+            name = format!("{k}-{first}");
             k += 1;
         }
         let rel = format!("{}/{name}", r.verdict.as_str());
