@@ -24,38 +24,28 @@ use clap::{Parser, Subcommand};
 ///   leaktrace ingest mycase tweets.csv.gz --accounts authors.csv
 ///   leaktrace info mycase
 #[derive(Parser)]
-#[command(name = "leaktrace", version, propagate_version = true, max_term_width = 100)]
+#[command(name = "leaktrace", version, propagate_version = true, max_term_width = 100, verbatim_doc_comment)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
+// Each command's summary and --help come from the doc comment of its Args.
 enum Command {
     /// Create or manage a case folder.
     #[command(subcommand)]
     Case(cmd::case::CaseCommand),
-    /// Add evidence files to a case (social-media exports and account lists).
     Ingest(cmd::ingest::Args),
-    /// Summarise a case: sources and their hashes, counts, date range, top hashtags and domains.
     Info(cmd::info::Args),
-    /// Build a case from the sample data bundled in leaktrace and show what is in it.
     Demo(cmd::demo::Args),
-    /// Co-action networks: accounts that reposted, linked or posted the same thing within a time window.
     Coord(cmd::coord::Args),
-    /// Clusters of coordinated accounts (Louvain communities or connected components) with summaries.
     Clusters(cmd::clusters::Args),
-    /// Write the posts of a case in another tool's input format (qut).
     Export(cmd::export::Args),
-    // Its --help is the doc comment of cmd::verify::Args.
     Verify(cmd::verify::Args),
-    /// Full-text search over the posts, articles and emails of a case.
     Search(cmd::search::Args),
-    /// One time axis for posts, articles and their dated statements, and declared events; bursts.
     Timeline(cmd::timeline::Args),
-    /// How fast followers act on what a leader (accounts or declared events) posted, against chance.
     Leadlag(cmd::leadlag::Args),
-    /// Who posted a URL, hashtag, text or post first, and how it spread.
     First(cmd::first::Args),
 }
 

@@ -8,9 +8,11 @@ use serde::Serialize;
 
 use crate::text::{rfc3339_ms, thousands};
 
-/// Summarise a case: its sources with their SHA-256 hashes (chain of
-/// custody), post and account counts, date range, top hashtags and domains,
-/// account labels, and rejected rows.
+/// Summarise a case.
+///
+/// Prints its sources with their SHA-256 hashes (chain of custody), post
+/// and account counts, date range, top hashtags and domains, account
+/// labels, and rejected rows.
 ///
 /// With --json the summary is one JSON object for scripts; it has at least
 /// `posts`, `accounts`, `sources` (each with `sha256`, `format`, `rows`,
