@@ -125,7 +125,7 @@ fn ira_sample_with_account_labels() {
     assert_eq!(posts.len(), 136);
     assert_eq!(posts[0].line, 2);
     assert_eq!(posts[0].account, "adamchapmanjr");
-    assert_eq!(posts[0].time_resolution_s, 1);
+    assert_eq!(posts[0].time_resolution_s, 60, "IRA times are whole minutes");
     assert!(posts.iter().all(|p| p.id_derived));
 }
 

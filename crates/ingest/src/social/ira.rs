@@ -25,6 +25,9 @@ pub fn repost_target_id(text: &str) -> i64 {
     synthetic_id(&[b"ira-retweet-of", original.trim().as_bytes()])
 }
 
+/// Resolution of IRA publish times, in seconds.
+const MINUTE: u32 = 60;
+
 struct Columns {
     author: usize,
     content: usize,
@@ -142,7 +145,9 @@ impl Columns {
         let mut p = Post::new(id.unwrap_or_else(|| ctx.row_id(line)), author.to_lowercase(), t.ms, text);
         p.id_derived = id.is_none();
         p.account_name = Some(author.to_string());
-        p.time_resolution_s = t.resolution_s;
+        // Both layouts hold whole minutes, even where the per-author one
+        // writes ":00" seconds; a finer resolution would be a false claim.
+        p.time_resolution_s = t.resolution_s.max(MINUTE);
         p.line = line;
         let lang = field(rec, c.language, "language")?.trim();
         if !lang.is_empty() {
@@ -237,7 +242,7 @@ mod tests {
         let posts: Vec<&Post> = ev.iter().filter_map(|e| if let Event::Post(p) = e { Some(p) } else { None }).collect();
         assert_eq!(posts.len(), 3);
         let p = posts[0];
-        assert_eq!((p.account.as_str(), p.time_ms, p.time_resolution_s), ("10_gop", 1504817640000, 1));
+        assert_eq!((p.account.as_str(), p.time_ms, p.time_resolution_s), ("10_gop", 1504817640000, 60));
         assert_eq!(p.hashtags, vec!["freespeech"]);
         assert_eq!(p.mentions, vec!["ten_gop"]);
         assert_eq!(p.domains, vec!["t.co"]);
