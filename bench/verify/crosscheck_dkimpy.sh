@@ -9,4 +9,4 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$VENV/bin/pip" install --quiet --disable-pip-version-check dkimpy pynacl authres
 fi
 cargo build --quiet -p leaktrace
-"$VENV/bin/python" bench/verify/crosscheck_dkimpy.py target/debug/leaktrace
+"$VENV/bin/python" bench/verify/crosscheck_dkimpy.py "${CARGO_TARGET_DIR:-target}/debug/leaktrace"

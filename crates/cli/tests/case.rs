@@ -3,46 +3,18 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn fixture(rel: &str) -> PathBuf {
-    repo().join("testdata").join(rel)
-}
+use common::{command, ok, stderr, testdata as fixture};
 
-fn lt() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_leaktrace"));
-    c.env_remove("LEAKTRACE_CRASH_AT");
-    c
-}
-
+/// Run leaktrace with these arguments.
 fn run(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
-    let mut c = lt();
-    for a in args {
-        c.arg(a);
-    }
-    c.output().expect("run leaktrace")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "leaktrace failed: {}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    common::lt(args)
 }
 
 fn new_case() -> (tempfile::TempDir, PathBuf) {
@@ -291,7 +263,7 @@ fn a_crash_at_any_step_leaves_all_or_nothing_and_a_rerun_completes() {
         let dir = tmp.path().join(format!("case-{point}"));
         ok(run(&[&"case", &"init", &dir]));
         ok(run(&[&"ingest", &dir, &fixture("ira/by-author-excerpt.csv"), &"-q"]));
-        let out = lt()
+        let out = command()
             .args(["ingest".as_ref(), dir.as_os_str(), big.as_os_str(), "-q".as_ref()])
             .env("LEAKTRACE_CRASH_AT", point)
             .output()
@@ -330,7 +302,7 @@ fn kill_9_at_random_moments_never_corrupts() {
     let full = t.elapsed();
     let mut seen_partial = false;
     for k in 1..=6u32 {
-        let mut child = lt()
+        let mut child = command()
             .args(["ingest".as_ref(), dir.as_os_str(), big.as_os_str(), "-q".as_ref()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -360,7 +332,7 @@ fn a_second_writer_waits_or_fails_clearly() {
     synthetic_ira(&big, 150_000);
     let dir = tmp.path().join("case");
     ok(run(&[&"case", &"init", &dir]));
-    let first = lt()
+    let first = command()
         .args(["ingest".as_ref(), dir.as_os_str(), big.as_os_str(), "-q".as_ref()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -3,39 +3,13 @@
 //! one source at a time, and `--json` keeps its contract.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+
+use common::{fails, lt, ok, testdata};
 
 fn fixture(rel: &str) -> PathBuf {
-    repo().join("testdata").join(rel)
-}
-
-fn lt(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_leaktrace"));
-    c.env_remove("LEAKTRACE_CRASH_AT");
-    for a in args {
-        c.arg(a);
-    }
-    c.output().expect("run leaktrace")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "leaktrace failed: {}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(out: Output) -> String {
-    assert!(!out.status.success(), "expected failure, got: {}", String::from_utf8_lossy(&out.stdout));
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    testdata(rel)
 }
 
 fn search(dir: &Path, q: &str, extra: &[&str]) -> serde_json::Value {
