@@ -246,6 +246,52 @@ mod tests {
     use super::*;
     use rsa::BigUint;
 
+    /// A deterministic odd modulus of `bits` bits with its top bit set.
+    fn modulus(bits: usize, seed: u8) -> BigUint {
+        use sha2::{Digest, Sha256};
+        let mut bytes = Vec::new();
+        let mut block = Sha256::digest([seed]);
+        while bytes.len() < bits / 8 {
+            bytes.extend_from_slice(&block);
+            block = Sha256::digest(block);
+        }
+        bytes.truncate(bits / 8);
+        bytes[0] |= 0x80;
+        *bytes.last_mut().unwrap() |= 1;
+        BigUint::from_bytes_be(&bytes)
+    }
+
+    #[test]
+    fn public_operation_matches_big_integers_at_real_key_sizes() {
+        for (bits, seed) in [(1024, 1u8), (2048, 2), (3072, 3), (4096, 4)] {
+            let n = modulus(bits, seed);
+            let key = rsa::RsaPublicKey::new_with_max_size(n.clone(), BigUint::from(65537u32), 4096).unwrap();
+            let p = PreparedKey::new(&key).unwrap();
+            for x in 1u32..6 {
+                // Values spread over the whole range, including just below n.
+                let s = if x == 5 {
+                    &n - BigUint::from(1u32)
+                } else {
+                    BigUint::from(x).modpow(&BigUint::from(1_000_003u32), &n)
+                };
+                let want = s.modpow(&BigUint::from(65537u32), &n);
+                let mut sig = s.to_bytes_be();
+                while sig.len() < p.k {
+                    sig.insert(0, 0);
+                }
+                let got = BigUint::from_bytes_be(&p.public_op(&sig).unwrap());
+                assert_eq!(got, want, "{bits} bits, x={x}");
+            }
+            // A signature not below the modulus is refused, not reduced.
+            let mut too_big = n.to_bytes_be();
+            while too_big.len() < p.k {
+                too_big.insert(0, 0);
+            }
+            assert!(p.public_op(&too_big).is_none(), "{bits} bits: s = n accepted");
+            assert!(p.public_op(&vec![0xff; p.k]).is_none(), "{bits} bits: s > n accepted");
+        }
+    }
+
     #[test]
     fn public_operation_matches_the_rsa_crate() {
         // A 512-bit modulus (odd), small exponents and 65537.
