@@ -203,6 +203,7 @@ impl Iterator for ArchiveParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::social::{posts, rejects};
 
     /// The column layout of the published archives.
     const HEADER: &str = "tweetid,userid,user_display_name,user_screen_name,user_reported_location,\
@@ -216,14 +217,6 @@ mod tests {
     fn parse(data: &str) -> Result<Vec<Event>, IngestError> {
         let ctx = SourceContext::new("a.csv", [2u8; 32]);
         open(Box::new(std::io::Cursor::new(data.as_bytes().to_vec())), &ctx)?.collect()
-    }
-
-    fn posts(ev: &[Event]) -> Vec<&Post> {
-        ev.iter().filter_map(|e| if let Event::Post(p) = e { Some(p) } else { None }).collect()
-    }
-
-    fn rejects(ev: &[Event]) -> Vec<&Reject> {
-        ev.iter().filter_map(|e| if let Event::Reject(r) = e { Some(r) } else { None }).collect()
     }
 
     #[test]

@@ -294,18 +294,11 @@ impl Iterator for CsvMapParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::social::{posts, rejects};
 
     fn run(map: &ColumnMap, data: &str) -> Result<Vec<Event>, IngestError> {
         let ctx = SourceContext::new("g.csv", [3u8; 32]);
         open(Box::new(std::io::Cursor::new(data.as_bytes().to_vec())), &ctx, map.clone())?.collect()
-    }
-
-    fn posts(ev: &[Event]) -> Vec<&Post> {
-        ev.iter().filter_map(|e| if let Event::Post(p) = e { Some(p) } else { None }).collect()
-    }
-
-    fn rejects(ev: &[Event]) -> Vec<&Reject> {
-        ev.iter().filter_map(|e| if let Event::Reject(r) = e { Some(r) } else { None }).collect()
     }
 
     fn usage(spec: &str) -> String {

@@ -67,6 +67,18 @@ pub(crate) fn open(
     }
 }
 
+/// The posts among parser output (for tests).
+#[cfg(test)]
+pub(crate) fn posts(ev: &[crate::Event]) -> Vec<&leaktrace_model::Post> {
+    ev.iter().filter_map(|e| if let crate::Event::Post(p) = e { Some(p) } else { None }).collect()
+}
+
+/// The rejects among parser output (for tests).
+#[cfg(test)]
+pub(crate) fn rejects(ev: &[crate::Event]) -> Vec<&crate::Reject> {
+    ev.iter().filter_map(|e| if let crate::Event::Reject(r) = e { Some(r) } else { None }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -106,6 +106,7 @@ impl Iterator for QutParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::social::{posts, rejects};
     use leaktrace_model::derive::synthetic_id;
 
     const HEADER: &str = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n";
@@ -113,14 +114,6 @@ mod tests {
     fn parse(data: &str) -> Result<Vec<Event>, IngestError> {
         let ctx = SourceContext::new("q.csv", [1u8; 32]);
         open(Box::new(std::io::Cursor::new(data.as_bytes().to_vec())), &ctx)?.collect()
-    }
-
-    fn posts(ev: &[Event]) -> Vec<&Post> {
-        ev.iter().filter_map(|e| if let Event::Post(p) = e { Some(p) } else { None }).collect()
-    }
-
-    fn rejects(ev: &[Event]) -> Vec<&Reject> {
-        ev.iter().filter_map(|e| if let Event::Reject(r) = e { Some(r) } else { None }).collect()
     }
 
     #[test]
