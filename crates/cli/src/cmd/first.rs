@@ -80,21 +80,7 @@ pub fn run(args: Args) -> Result<()> {
         let summary = serde_json::json!({"posts": f.posts, "accounts": f.accounts, "tie": f.tie});
         Some(save_run(&case, &lock, "first", &params, &f, Some(&csv), summary)?)
     };
-    if args.json {
-        let mut v = serde_json::to_value(&f)?;
-        v["run"] = serde_json::json!(run.as_ref().map(|r| r.id));
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
-    }
-    if args.csv {
-        print!("{csv}");
-        return Ok(());
-    }
-    print_text(&f, args.limit);
-    if let Some(r) = run {
-        println!("\nStored as run #{} in {}", r.id, case.root().join(&r.output).display());
-    }
-    Ok(())
+    super::present(&case, &f, run.as_ref(), args.json, args.csv.then_some(csv.as_str()), || print_text(&f, args.limit))
 }
 
 fn accounts_csv(f: &FirstAppearance) -> String {

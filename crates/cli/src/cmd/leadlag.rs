@@ -181,21 +181,7 @@ pub fn run(args: Args) -> Result<()> {
         });
         Some(save_run(&case, &lock, "leadlag", &p, &r, Some(&csv), summary)?)
     };
-    if args.json {
-        let mut v = serde_json::to_value(&r)?;
-        v["run"] = serde_json::json!(run.as_ref().map(|r| r.id));
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
-    }
-    if args.csv {
-        print!("{csv}");
-        return Ok(());
-    }
-    print_text(&r);
-    if let Some(run) = run {
-        println!("\nStored as run #{} in {}", run.id, case.root().join(&run.output).display());
-    }
-    Ok(())
+    super::present(&case, &r, run.as_ref(), args.json, args.csv.then_some(csv.as_str()), || print_text(&r))
 }
 
 fn pairs_csv(r: &LeadLag) -> String {

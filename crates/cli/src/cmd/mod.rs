@@ -14,3 +14,28 @@ pub mod leadlag;
 pub mod search;
 pub mod timeline;
 pub mod verify;
+
+/// Present a timeline analysis as asked: JSON (with the stored run's id),
+/// CSV, or text followed by where the run was stored.
+pub fn present<T: serde::Serialize>(
+    case: &leaktrace_store::Case,
+    result: &T,
+    run: Option<&leaktrace_store::RunRow>,
+    json: bool,
+    csv: Option<&str>,
+    text: impl FnOnce(),
+) -> anyhow::Result<()> {
+    if json {
+        let mut v = serde_json::to_value(result)?;
+        v["run"] = serde_json::json!(run.map(|r| r.id));
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else if let Some(csv) = csv {
+        print!("{csv}");
+    } else {
+        text();
+        if let Some(r) = run {
+            println!("\nStored as run #{} in {}", r.id, case.root().join(&r.output).display());
+        }
+    }
+    Ok(())
+}

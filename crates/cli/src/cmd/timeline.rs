@@ -210,21 +210,9 @@ pub fn run(args: Args) -> Result<()> {
         });
         Some(save_run(&case, &lock, "timeline", &params, &result, Some(&csv), summary)?)
     };
-    if args.json {
-        let mut v = serde_json::to_value(&result)?;
-        v["run"] = serde_json::json!(run.as_ref().map(|r| r.id));
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
-    }
-    if args.csv {
-        print!("{csv}");
-        return Ok(());
-    }
-    print_text(&result, args.limit);
-    if let Some(r) = run {
-        println!("\nStored as run #{} in {}", r.id, case.root().join(&r.output).display());
-    }
-    Ok(())
+    super::present(&case, &result, run.as_ref(), args.json, args.csv.then_some(csv.as_str()), || {
+        print_text(&result, args.limit)
+    })
 }
 
 fn when(e: &Event) -> String {
