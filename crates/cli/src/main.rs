@@ -47,6 +47,8 @@ enum Command {
     Timeline(cmd::timeline::Args),
     Leadlag(cmd::leadlag::Args),
     First(cmd::first::Args),
+    Serve(cmd::serve::Args),
+    Report(cmd::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +66,8 @@ fn main() -> ExitCode {
         Command::Timeline(a) => cmd::timeline::run(a),
         Command::Leadlag(a) => cmd::leadlag::run(a),
         Command::First(a) => cmd::first::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
+        Command::Report(a) => cmd::report::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

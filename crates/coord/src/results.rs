@@ -7,13 +7,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder};
-use arrow_array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray,
+};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use leaktrace_store::{Case, RunRow, WriteLock};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use serde::Serialize;
 use serde_json::json;
 
 use crate::{CoordError, CoordResult, Network, Params, Result, io_err};
@@ -195,8 +198,14 @@ pub fn load_run(case: &Case, id: i64) -> Result<(RunRow, Vec<StoredEdge>)> {
         .run(id)?
         .filter(|r| r.kind == RUN_KIND)
         .ok_or_else(|| CoordError::Params(format!("no coordination run #{id} in this case")))?;
-    let path = case.root().join(&run.output).join("edges.parquet");
-    let file = File::open(&path).map_err(io_err(&path))?;
+    let edges = read_edges(&case.root().join(&run.output).join("edges.parquet"))?;
+    Ok((run, edges))
+}
+
+/// Read an `edges.parquet` written by [`write_edges_parquet`] (coord and
+/// clusters runs both keep one).
+pub fn read_edges(path: &Path) -> Result<Vec<StoredEdge>> {
+    let file = File::open(path).map_err(io_err(path))?;
     let mut out = Vec::new();
     for b in ParquetRecordBatchReaderBuilder::try_new(file)?.build()? {
         let b = b?;
@@ -224,5 +233,53 @@ pub fn load_run(case: &Case, id: i64) -> Result<(RunRow, Vec<StoredEdge>)> {
             });
         }
     }
-    Ok((run, out))
+    Ok(out)
+}
+
+/// One co-action as read back from `evidence.parquet`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredEvidence {
+    pub network: String,
+    pub source: String,
+    pub target: String,
+    pub object: String,
+    pub post_1: i64,
+    pub time_1_ms: i64,
+    pub post_2: i64,
+    pub time_2_ms: i64,
+    pub similarity: Option<f64>,
+}
+
+/// The co-actions in an `evidence.parquet` for which `keep(network, source,
+/// target)` holds, in file order.
+pub fn read_evidence(path: &Path, mut keep: impl FnMut(&str, &str, &str) -> bool) -> Result<Vec<StoredEvidence>> {
+    let file = File::open(path).map_err(io_err(path))?;
+    let bad = || CoordError::Input(format!("{}: not an evidence table", path.display()));
+    let mut out = Vec::new();
+    for b in ParquetRecordBatchReaderBuilder::try_new(file)?.build()? {
+        let b = b?;
+        let s = |i: usize| b.column(i).as_any().downcast_ref::<StringArray>().ok_or_else(bad);
+        let n = |i: usize| b.column(i).as_any().downcast_ref::<Int64Array>().ok_or_else(bad);
+        let t = |i: usize| b.column(i).as_any().downcast_ref::<TimestampMillisecondArray>().ok_or_else(bad);
+        let (net, src, tgt, obj) = (s(0)?, s(1)?, s(2)?, s(3)?);
+        let (p1, t1, p2, t2) = (n(4)?, t(5)?, n(6)?, t(7)?);
+        let sim = b.column(8).as_any().downcast_ref::<Float64Array>().ok_or_else(bad)?;
+        for i in 0..b.num_rows() {
+            if !keep(net.value(i), src.value(i), tgt.value(i)) {
+                continue;
+            }
+            out.push(StoredEvidence {
+                network: net.value(i).to_string(),
+                source: src.value(i).to_string(),
+                target: tgt.value(i).to_string(),
+                object: obj.value(i).to_string(),
+                post_1: p1.value(i),
+                time_1_ms: t1.value(i),
+                post_2: p2.value(i),
+                time_2_ms: t2.value(i),
+                similarity: sim.is_valid(i).then(|| sim.value(i)),
+            });
+        }
+    }
+    Ok(out)
 }

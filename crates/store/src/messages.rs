@@ -83,6 +83,35 @@ fn json_list(s: Option<String>) -> Vec<String> {
     s.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
 }
 
+const MESSAGE_SELECT: &str =
+    "SELECT m.item_id, m.source_id, i.sha256, i.offset, m.message_id, m.from_addr, m.to_addr, m.cc, m.subject,
+            m.date, m.date_ms, m.in_reply_to, m.refs, m.thread_id, m.verdict, m.flags, i.meta
+     FROM messages m JOIN items i ON i.id = m.item_id
+     JOIN sources s ON s.id = m.source_id AND s.state = 'complete'";
+
+fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
+    let meta: Option<String> = r.get(16)?;
+    Ok(MessageRow {
+        item_id: r.get(0)?,
+        source_id: r.get(1)?,
+        sha256: r.get(2)?,
+        offset: r.get(3)?,
+        message_id: r.get(4)?,
+        from: r.get(5)?,
+        to: r.get(6)?,
+        cc: r.get(7)?,
+        subject: r.get(8)?,
+        date: r.get(9)?,
+        date_ms: r.get(10)?,
+        in_reply_to: json_list(r.get(11)?),
+        references: json_list(r.get(12)?),
+        thread_id: r.get(13)?,
+        verdict: r.get(14)?,
+        flags: json_list(r.get(15)?),
+        meta: meta.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or(serde_json::Value::Null),
+    })
+}
+
 static STAGED: AtomicU64 = AtomicU64::new(0);
 
 impl Case {
@@ -189,38 +218,31 @@ impl Case {
     /// Every message of the complete sources, in item order.
     pub fn messages(&self) -> Result<Vec<MessageRow>> {
         let conn = connect(self.root())?;
-        let mut st = conn.prepare(
-            "SELECT m.item_id, m.source_id, i.sha256, i.offset, m.message_id, m.from_addr, m.to_addr, m.cc, m.subject,
-                    m.date, m.date_ms, m.in_reply_to, m.refs, m.thread_id, m.verdict, m.flags, i.meta
-             FROM messages m JOIN items i ON i.id = m.item_id
-             JOIN sources s ON s.id = m.source_id AND s.state = 'complete'
-             ORDER BY m.item_id",
-        )?;
-        let rows = st
-            .query_map([], |r| {
-                let meta: Option<String> = r.get(16)?;
-                Ok(MessageRow {
-                    item_id: r.get(0)?,
-                    source_id: r.get(1)?,
-                    sha256: r.get(2)?,
-                    offset: r.get(3)?,
-                    message_id: r.get(4)?,
-                    from: r.get(5)?,
-                    to: r.get(6)?,
-                    cc: r.get(7)?,
-                    subject: r.get(8)?,
-                    date: r.get(9)?,
-                    date_ms: r.get(10)?,
-                    in_reply_to: json_list(r.get(11)?),
-                    references: json_list(r.get(12)?),
-                    thread_id: r.get(13)?,
-                    verdict: r.get(14)?,
-                    flags: json_list(r.get(15)?),
-                    meta: meta.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or(serde_json::Value::Null),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut st = conn.prepare(&format!("{MESSAGE_SELECT} ORDER BY m.item_id"))?;
+        let rows = st.query_map([], message_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// One message of a complete source, by item id.
+    pub fn message(&self, item_id: i64) -> Result<Option<MessageRow>> {
+        let conn = connect(self.root())?;
+        let mut st = conn.prepare(&format!("{MESSAGE_SELECT} WHERE m.item_id = ?1"))?;
+        let mut rows = st.query_map([item_id], message_row)?;
+        Ok(rows.next().transpose()?)
+    }
+
+    /// Does the catalog list these bytes (a source file, a message or an
+    /// attachment of a complete source)? Views serve evidence only then.
+    pub fn lists_evidence(&self, sha256_hex: &str) -> Result<bool> {
+        let conn = connect(self.root())?;
+        let n: i64 = conn.query_row(
+            "SELECT (SELECT count(*) FROM sources WHERE sha256 = ?1 AND state = 'complete')
+                  + (SELECT count(*) FROM items i JOIN sources s ON s.id = i.source_id AND s.state = 'complete'
+                     WHERE i.sha256 = ?1)",
+            [sha256_hex],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
     }
 
     /// Record thread ids (item id, thread id), in one transaction.

@@ -168,6 +168,9 @@ pub fn run(args: Args) -> Result<()> {
             let p = dir.join("clusters.json");
             std::fs::write(&p, serde_json::to_string_pretty(&doc)? + "\n")?;
             write_membership(&result, &clusters, label_map.as_ref(), &dir.join("membership.csv"))?;
+            // The networks behind the clusters, so views can draw them and show each edge's evidence.
+            leaktrace_coord::results::write_edges_parquet(&result, &dir.join("edges.parquet"))?;
+            leaktrace_coord::results::write_evidence_parquet(&result, &dir.join("evidence.parquet"))?;
             Ok::<_, anyhow::Error>(summary)
         })?)
     };

@@ -1,27 +1,41 @@
 //! `leaktrace demo [--case DIR]`
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use leaktrace_ingest::ParseOptions;
 use leaktrace_store::Case;
+use leaktrace_verify::KeyArchive;
 
-use super::{clusters, info, ingest};
+use super::{clusters, info, ingest, ingest_mail, search, serve, verify};
+
+/// The networks the demo clusters on.
+const DEMO_NETWORKS: &str = "co-retweet,co-tweet,co-similar-text,co-link";
 
 /// Sample data compiled into the binary (see examples/README.md for provenance).
 const SAMPLE_TWEETS: (&str, &[u8]) =
     ("tweets-2016-10-06_07.csv.gz", include_bytes!("../../../../examples/ira/tweets-2016-10-06_07.csv.gz"));
 const SAMPLE_AUTHORS: (&str, &[u8]) = ("authors.csv", include_bytes!("../../../../examples/ira/authors.csv"));
+const SAMPLE_EMAIL: (&str, &[u8]) = ("zobnin-2017.eml", include_bytes!("../../../../examples/mail/zobnin-2017.eml"));
+const SAMPLE_KEY: (&str, &[u8]) = (
+    "20161025._domainkey.gmail.com.txt",
+    include_bytes!("../../../../examples/mail/20161025._domainkey.gmail.com.txt"),
+);
 
-/// Build a case from the sample data bundled in leaktrace and show what is in it.
+/// Build a case from the sample data bundled in leaktrace, analyse it, and
+/// open it in the browser.
 ///
 /// The sample is every tweet that a 35% sample of the Internet Research
 /// Agency accounts published on 6 and 7 October 2016 (FiveThirtyEight's
 /// release of the Clemson University data), with the Clemson account
-/// categories, then looks for clusters of accounts that reposted, posted or
-/// linked the same things within ten minutes of each other. The case is
-/// written to --case (default ./demo-case); running the demo again reuses it
-/// and adds nothing twice.
+/// categories, and a real leaked email with the archived DKIM key that
+/// proves it authentic. The demo verifies the email offline, looks for
+/// clusters of accounts that reposted, posted or linked the same things
+/// within ten minutes of each other, and then serves the case (as
+/// `leaktrace serve` does) and prints the URL to open. The case is written
+/// to --case (default ./demo-case); running the demo again reuses it and
+/// adds nothing twice.
 #[derive(clap::Args)]
 pub struct Args {
     /// Where to build the demo case.
@@ -30,6 +44,15 @@ pub struct Args {
     /// No progress bars.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Where to serve the case (port 0: any free port).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Required when --bind is not a loopback address (see `leaktrace serve --help`).
+    #[arg(long, value_name = "T", env = "LEAKTRACE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Build and analyse the case, then stop instead of serving it.
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 fn write_sample(dir: &Path, (name, bytes): (&str, &[u8])) -> Result<PathBuf> {
@@ -46,14 +69,45 @@ pub fn run(args: Args) -> Result<()> {
         println!("creating the demo case {}", args.case.display());
         Case::init(&args.case)?
     };
+    if !args.no_serve {
+        // Fail before the work if the server could not start.
+        leaktrace_web::check_bind(&args.bind, args.token.as_deref())?;
+    }
     let samples = tempfile::tempdir().context("cannot create a temporary folder for the sample files")?;
     let tweets = write_sample(samples.path(), SAMPLE_TWEETS)?;
     let authors = write_sample(samples.path(), SAMPLE_AUTHORS)?;
+    let mail_dir = samples.path().join("mail");
+    let keys_dir = samples.path().join("keys");
+    for d in [&mail_dir, &keys_dir] {
+        std::fs::create_dir_all(d).with_context(|| d.display().to_string())?;
+    }
+    write_sample(&mail_dir, SAMPLE_EMAIL)?;
+    write_sample(&keys_dir, SAMPLE_KEY)?;
     {
         let lock = case.lock_for_write(true, |msg| eprintln!("leaktrace: {msg}"))?;
         ingest::ingest_social(&case, &lock, &tweets, None, &ParseOptions::default(), false, args.quiet)?;
         ingest::ingest_accounts(&case, &lock, &authors, None)?;
+        ingest_mail::ingest_mail(&case, &lock, &mail_dir, args.quiet)?;
+        search::index_new_sources(&case, &lock, args.quiet);
     }
+    println!();
+    println!("== Is the leaked email authentic? (DKIM, offline, against the archived Gmail key)");
+    println!();
+    let keys = KeyArchive::load(&keys_dir)?;
+    ingest_mail::verify_case(
+        &args.case,
+        keys,
+        &verify::Args {
+            inputs: vec![args.case.clone()],
+            keys: Some(keys_dir.clone()),
+            online: false,
+            json: false,
+            sort_into: None,
+            mbox_variant: None,
+            second_opinion: false,
+            quiet: false,
+        },
+    )?;
     println!();
     info::run(info::Args { dir: args.case.clone(), json: false, top: 8, rejects: false })?;
     println!();
@@ -64,7 +118,7 @@ pub fn run(args: Args) -> Result<()> {
     clusters::run(clusters::Args {
         dir: args.case.clone(),
         run: None,
-        network: vec!["co-retweet,co-tweet,co-similar-text,co-link".into()],
+        network: vec![DEMO_NETWORKS.into()],
         window: Some("10m".into()),
         min_weight: 2,
         similarity: 0.8,
@@ -83,5 +137,12 @@ pub fn run(args: Args) -> Result<()> {
     println!("  leaktrace coord {} --network co-retweet --window 10m --out network.gexf", args.case.display());
     println!("The case folder holds the evidence byte-for-byte and tables you can open directly, e.g.");
     println!("  duckdb -c \"SELECT kind, count(*) FROM '{}/posts/*/*.parquet' GROUP BY kind\"", args.case.display());
-    Ok(())
+    println!("A report to send an editor: leaktrace report {} --out report.html", args.case.display());
+    if args.no_serve {
+        println!("See it in the browser: leaktrace serve {}", args.case.display());
+        return Ok(());
+    }
+    println!();
+    println!("== Open this address in your browser (Ctrl-C stops the server):");
+    serve::serve(&args.case, args.bind, args.token)
 }

@@ -11,7 +11,9 @@ pub mod ingest;
 pub mod ingest_article;
 pub mod ingest_mail;
 pub mod leadlag;
+pub mod report;
 pub mod search;
+pub mod serve;
 pub mod timeline;
 pub mod verify;
 

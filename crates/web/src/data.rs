@@ -1,0 +1,193 @@
+//! What pages read from the case more than once, loaded on first use and
+//! kept for the life of the server (the case does not change under a
+//! running server except by new runs and sources, which get new ids).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use arrow_array::{Array, StringArray, TimestampMillisecondArray};
+use leaktrace_coord::results::{StoredEdge, StoredEvidence, read_edges, read_evidence};
+use leaktrace_store::{Case, RunRow, posts};
+use leaktrace_timeline::posts::{CasePost, PostFilter, load_posts};
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+
+use crate::server::{PageResult, WebError};
+
+/// Every post's account and time, grouped by account: the activity charts.
+#[derive(Default)]
+pub struct Activity {
+    /// Account key (lower-cased) → index.
+    pub index: FxHashMap<String, u32>,
+    /// Per account: key as stored, display name, sorted times (UTC ms).
+    pub accounts: Vec<(String, Option<String>, Vec<i64>)>,
+}
+
+impl Activity {
+    fn load(case: &Case) -> PageResult<Activity> {
+        let mut a = Activity::default();
+        let files = case.post_files()?;
+        for batch in posts::read_batches(&files, Some(&["account", "account_name", "time"]))? {
+            let bad = || WebError::Internal(anyhow::anyhow!("posts table without account/time columns"));
+            let acc = batch.column(0).as_any().downcast_ref::<StringArray>().ok_or_else(bad)?;
+            let name = batch.column(1).as_any().downcast_ref::<StringArray>().ok_or_else(bad)?;
+            let time = batch.column(2).as_any().downcast_ref::<TimestampMillisecondArray>().ok_or_else(bad)?;
+            for i in 0..batch.num_rows() {
+                let key = acc.value(i);
+                let ix = match a.index.get(key) {
+                    Some(&ix) => ix,
+                    None => {
+                        let ix = a.accounts.len() as u32;
+                        let n = name.is_valid(i).then(|| name.value(i).to_string());
+                        a.accounts.push((key.to_string(), n.clone(), Vec::new()));
+                        a.index.insert(key.to_string(), ix);
+                        if let Some(n) = n {
+                            a.index.entry(n.to_lowercase()).or_insert(ix);
+                        }
+                        a.index.entry(key.to_lowercase()).or_insert(ix);
+                        ix
+                    }
+                };
+                a.accounts[ix as usize].2.push(time.value(i));
+            }
+        }
+        for (_, _, t) in &mut a.accounts {
+            t.sort_unstable();
+        }
+        Ok(a)
+    }
+
+    /// An account by key or handle (case-insensitive).
+    pub fn find(&self, account: &str) -> Option<&(String, Option<String>, Vec<i64>)> {
+        let ix = self.index.get(account).or_else(|| self.index.get(&account.to_lowercase()))?;
+        Some(&self.accounts[*ix as usize])
+    }
+}
+
+/// One cluster as stored by `leaktrace clusters` (clusters.json).
+#[derive(Clone, Debug, Deserialize)]
+pub struct StoredCluster {
+    pub id: u32,
+    pub size: usize,
+    pub accounts: Vec<String>,
+    pub density: f64,
+    #[serde(default)]
+    pub top_objects: Vec<(String, String, u64)>,
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+    #[serde(default)]
+    pub labels: Vec<(String, u64)>,
+}
+
+/// A stored run that has a network: its edges, and its clusters when it is
+/// a clustering.
+pub struct GraphRun {
+    pub run: RunRow,
+    pub dir: PathBuf,
+    pub edges: Vec<StoredEdge>,
+    pub clusters: Vec<StoredCluster>,
+    /// Account → cluster id.
+    pub membership: HashMap<String, u32>,
+    /// The label the clusters were summarised by.
+    pub label: Option<String>,
+}
+
+impl GraphRun {
+    fn load(case: &Case, run: RunRow) -> PageResult<GraphRun> {
+        let dir = case.root().join(&run.output);
+        let edges = read_edges(&dir.join("edges.parquet"))?;
+        let (mut clusters, mut label) = (Vec::new(), None);
+        let cj = dir.join("clusters.json");
+        if cj.exists() {
+            let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&cj)?)?;
+            clusters = serde_json::from_value(doc["clusters"].clone())?;
+            label = doc["label"].as_str().map(str::to_string);
+        }
+        let membership =
+            clusters.iter().flat_map(|c: &StoredCluster| c.accounts.iter().map(|a| (a.clone(), c.id))).collect();
+        Ok(GraphRun { run, dir, edges, clusters, membership, label })
+    }
+
+    /// The co-actions behind the edges between `a` and `b` (either
+    /// direction), optionally of one network.
+    pub fn evidence(&self, a: &str, b: &str, network: Option<&str>) -> PageResult<Vec<StoredEvidence>> {
+        let path = self.dir.join("evidence.parquet");
+        if !path.exists() {
+            return Ok(Vec::new());
+        }
+        Ok(read_evidence(&path, |n, s, t| {
+            network.is_none_or(|x| x == n) && ((s == a && t == b) || (s == b && t == a))
+        })?)
+    }
+
+    /// A short description: "clusters #4: co-retweet+co-link, 10m".
+    pub fn title(&self) -> String {
+        let p = self.run.params.get("networks").unwrap_or(&self.run.params);
+        let nets: Vec<String> = p["networks"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        let window = p["window_ms"].as_i64().map(crate::layout::duration).unwrap_or_default();
+        format!("{} #{}: {} within {}", self.run.kind, self.run.id, nets.join("+"), window)
+    }
+}
+
+/// The server's caches.
+#[derive(Default)]
+pub struct Cache {
+    activity: OnceLock<Arc<Activity>>,
+    posts: OnceLock<Arc<Vec<CasePost>>>,
+    runs: Mutex<HashMap<i64, Arc<GraphRun>>>,
+}
+
+impl Cache {
+    pub fn activity(&self, case: &Case) -> PageResult<Arc<Activity>> {
+        if let Some(a) = self.activity.get() {
+            return Ok(a.clone());
+        }
+        let a = Arc::new(Activity::load(case)?);
+        Ok(self.activity.get_or_init(|| a).clone())
+    }
+
+    /// All posts with their text, for cascades (loaded once).
+    pub fn posts(&self, case: &Case) -> PageResult<Arc<Vec<CasePost>>> {
+        if let Some(p) = self.posts.get() {
+            return Ok(p.clone());
+        }
+        let p = Arc::new(load_posts(case, &PostFilter::default())?);
+        Ok(self.posts.get_or_init(|| p).clone())
+    }
+
+    /// A stored coord or clusters run with its network.
+    pub fn graph_run(&self, case: &Case, id: i64) -> PageResult<Arc<GraphRun>> {
+        if let Some(r) = self.runs.lock().expect("cache lock").get(&id) {
+            return Ok(r.clone());
+        }
+        let run = case
+            .run(id)?
+            .filter(|r| has_network(case.root(), r))
+            .ok_or_else(|| WebError::NotFound(format!("no coordination or clusters run #{id} in this case")))?;
+        let g = Arc::new(GraphRun::load(case, run)?);
+        self.runs.lock().expect("cache lock").insert(id, g.clone());
+        Ok(g)
+    }
+
+    /// The runs that have a network, newest first.
+    pub fn graph_runs(&self, case: &Case) -> PageResult<Vec<RunRow>> {
+        let mut runs: Vec<RunRow> = case.runs()?.into_iter().filter(|r| has_network(case.root(), r)).collect();
+        runs.sort_by_key(|r| std::cmp::Reverse(r.id));
+        Ok(runs)
+    }
+
+    /// The newest clustering (else the newest coord run).
+    pub fn default_graph_run(&self, case: &Case) -> PageResult<Option<Arc<GraphRun>>> {
+        let runs = self.graph_runs(case)?;
+        let pick = runs.iter().find(|r| r.kind == "clusters").or_else(|| runs.first());
+        pick.map(|r| self.graph_run(case, r.id)).transpose()
+    }
+}
+
+fn has_network(root: &Path, r: &RunRow) -> bool {
+    (r.kind == "coord" || r.kind == "clusters") && root.join(&r.output).join("edges.parquet").exists()
+}

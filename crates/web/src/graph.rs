@@ -1,0 +1,1 @@
+//! Graph layout for the network view.
