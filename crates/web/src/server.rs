@@ -72,6 +72,16 @@ impl App {
 
 pub type PageResult<T = Markup> = std::result::Result<T, WebError>;
 
+impl WebError {
+    /// For callers outside the server (the report).
+    pub fn into_anyhow(self) -> anyhow::Error {
+        match self {
+            WebError::NotFound(m) | WebError::BadRequest(m) => anyhow::anyhow!(m),
+            WebError::Internal(e) => e,
+        }
+    }
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, msg) = match self {
