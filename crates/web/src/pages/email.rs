@@ -54,6 +54,10 @@ fn cut(s: &str, max: usize) -> (&str, bool) {
     (&s[..end], true)
 }
 
+/// Schemes whose URLs the sanitiser reports (all are removed).
+const URL_SCHEMES_SEEN: [&str; 12] =
+    ["http", "https", "ftp", "mailto", "javascript", "vbscript", "data", "cid", "file", "tel", "ws", "wss"];
+
 /// Leaked HTML made inert: no scripts, styles sheets, forms, frames or
 /// URLs of any kind survive; the URLs that were there are returned so the
 /// page can list them as text (tracking pixels and phishing links are
@@ -62,8 +66,10 @@ pub fn sanitise_html(html: &str) -> (String, Vec<(String, String)>) {
     let seen = std::sync::Arc::new(Mutex::new(Vec::new()));
     let into = seen.clone();
     let clean = ammonia::Builder::default()
-        .url_schemes(HashSet::new())
-        .url_relative(ammonia::UrlRelative::Deny)
+        // Let every URL reach the filter below (which records and drops it):
+        // ammonia checks schemes before the filter sees the attribute.
+        .url_schemes(HashSet::from(URL_SCHEMES_SEEN))
+        .url_relative(ammonia::UrlRelative::PassThrough)
         .attribute_filter(move |element, attribute, value| {
             if ["href", "src", "srcset", "background", "action", "poster", "cite", "longdesc"].contains(&attribute) {
                 into.lock().expect("sanitiser lock").push((format!("{element} {attribute}"), value.to_string()));
