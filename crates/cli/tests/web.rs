@@ -301,3 +301,54 @@ fn the_report_is_one_self_contained_file() {
     assert!(html.contains("<svg class=\"chart\""), "timeline chart");
     assert!(html.contains("&lt;script&gt;"), "hostile text printed as text");
 }
+
+/// Kills the server when the test ends, however it ends.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// GET over a plain socket, as a browser on this machine would.
+fn http_get(url: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn demo_serves_its_case_and_prints_the_url_on_a_line_of_its_own() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("democase");
+    let mut cmd = common::command();
+    cmd.args(["demo", "--quiet", "--bind", "127.0.0.1:0", "--case"]).arg(&case);
+    let mut child =
+        Child(cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().unwrap());
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.starts_with("http://") {
+                let _ = tx.send(line);
+                return;
+            }
+        }
+    });
+    let url = rx.recv_timeout(std::time::Duration::from_secs(300)).expect("the demo printed no URL");
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with('/'), "{url}");
+    let page = http_get(&url);
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("Case democase"), "the overview of the demo case");
+    let search = http_get(&format!("{url}search?q=hurricanematthew"));
+    assert!(search.starts_with("HTTP/1.1 200") && search.contains("<mark>"), "the demo case is searchable");
+}
