@@ -223,6 +223,32 @@ impl Case {
         Ok(rows)
     }
 
+    /// The first `limit` messages of the complete sources, in item order.
+    pub fn messages_first(&self, limit: usize) -> Result<Vec<MessageRow>> {
+        let conn = connect(self.root())?;
+        let mut st = conn.prepare(&format!("{MESSAGE_SELECT} ORDER BY m.item_id LIMIT ?1"))?;
+        let rows = st.query_map([limit as i64], message_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Messages of the complete sources per verdict (None: not verified yet),
+    /// with the earliest and latest Date.
+    pub fn message_counts(&self) -> Result<(Vec<(Option<String>, i64)>, Option<i64>, Option<i64>)> {
+        let conn = connect(self.root())?;
+        let mut st = conn.prepare(
+            "SELECT m.verdict, count(*) FROM messages m
+             JOIN sources s ON s.id = m.source_id AND s.state = 'complete' GROUP BY m.verdict ORDER BY m.verdict",
+        )?;
+        let counts = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let (lo, hi) = conn.query_row(
+            "SELECT min(m.date_ms), max(m.date_ms) FROM messages m
+             JOIN sources s ON s.id = m.source_id AND s.state = 'complete'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((counts, lo, hi))
+    }
+
     /// One message of a complete source, by item id.
     pub fn message(&self, item_id: i64) -> Result<Option<MessageRow>> {
         let conn = connect(self.root())?;

@@ -14,10 +14,12 @@ use crate::charts;
 use crate::data::{Cache, GraphRun};
 use crate::layout::{count, duration, opt_time, standalone, time_s};
 use crate::pages::account::partners;
-use crate::pages::overview::{messages_table, sources_table, verdict_counts};
+use crate::pages::overview::{messages_table, sources_table, verdict_order};
 use crate::pages::timeline::{case_events, events_table, leadlag_runs};
 use crate::server::WebError;
 
+/// Messages listed with their verdicts.
+const MESSAGES_LISTED: usize = 1000;
 /// Clusters described in full.
 const TOP_CLUSTERS: usize = 5;
 /// Edges (with their evidence) shown per cluster.
@@ -72,7 +74,9 @@ pub fn render(case: &Case) -> anyhow::Result<Markup> {
     let name = case.root().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "case".into());
     let s = case.summary()?;
     let sources = case.sources()?;
-    let msgs = case.messages()?;
+    let msgs = case.messages_first(MESSAGES_LISTED)?;
+    let (verdicts, _, _) = case.message_counts()?;
+    let n_msgs: i64 = verdicts.iter().map(|v| v.1).sum();
     let runs = case.runs()?;
     let cache = Cache::default();
     let graph = cache.default_graph_run(case).map_err(WebError::into_anyhow)?;
@@ -91,7 +95,7 @@ pub fn render(case: &Case) -> anyhow::Result<Markup> {
                 div.card { div.n { (count(s.sources)) } div.l { "sources" } }
                 div.card { div.n { (count(s.posts)) } div.l { "posts" } }
                 div.card { div.n { (count(s.accounts)) } div.l { "accounts" } }
-                div.card { div.n { (count(msgs.len() as i64)) } div.l { "emails" } }
+                div.card { div.n { (count(n_msgs)) } div.l { "emails" } }
             }
             h2 { "1. Sources and chain of custody" }
             p { "Every file below is kept unchanged in the case's " code { "evidence/" } " folder under its SHA-256. "
@@ -101,9 +105,9 @@ pub fn render(case: &Case) -> anyhow::Result<Markup> {
             @if msgs.is_empty() { p.muted { "The case has no email." } } @else {
                 p { "DKIM signatures checked offline against archived keys. " strong { "verified" } ": a signature by the sending domain covers the headers and body as they are; "
                     strong { "signed, not verified" } ": signed, but no signature holds (the reasons say why); " strong { "unsigned" } ": nothing to check." }
-                ul { @for (v, n) in verdict_counts(&msgs) { li { (crate::layout::verdict_badge(v.as_deref())) " " (n) } } }
-                (messages_table(&msgs[..msgs.len().min(1000)], false))
-                @if msgs.len() > 1000 { p.muted { "First 1,000 of " (count(msgs.len() as i64)) " messages." } }
+                ul { @for (v, n) in verdict_order(verdicts) { li { (crate::layout::verdict_badge(v.as_deref())) " " (count(n)) } } }
+                (messages_table(&msgs, false))
+                @if n_msgs > msgs.len() as i64 { p.muted { "First " (count(msgs.len() as i64)) " of " (count(n_msgs)) " messages." } }
             }
             h2 { "3. Coordinated accounts" }
             @match &graph {

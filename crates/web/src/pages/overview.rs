@@ -1,13 +1,14 @@
 //! `/`: what is in the case — sources with their hashes, date range,
 //! verification results, analyses.
 
-use std::collections::BTreeMap;
-
 use leaktrace_store::{MessageRow, RunRow, SourceRow};
 use maud::{Markup, html};
 
 use crate::layout::{count, enc, opt_time, page as shell, size, verdict_badge};
 use crate::server::{App, PageResult};
+
+/// Messages listed on the overview.
+const MESSAGES_LISTED: usize = 200;
 
 /// Sources with their custody facts.
 pub fn sources_table(sources: &[SourceRow]) -> Markup {
@@ -35,20 +36,17 @@ pub fn sources_table(sources: &[SourceRow]) -> Markup {
     }
 }
 
-/// Count of messages per verdict, in the order reporters sort them.
-pub fn verdict_counts(msgs: &[MessageRow]) -> Vec<(Option<String>, usize)> {
-    let mut m: BTreeMap<u8, (Option<String>, usize)> = BTreeMap::new();
-    for r in msgs {
-        let rank = match r.verdict.as_deref() {
-            Some("verified") => 0,
-            Some("unverified") => 1,
-            Some("unsigned") => 2,
-            Some(_) => 3,
-            None => 4,
-        };
-        m.entry(rank).or_insert((r.verdict.clone(), 0)).1 += 1;
-    }
-    m.into_values().collect()
+/// Messages per verdict, in the order reporters sort them.
+pub fn verdict_order(mut counts: Vec<(Option<String>, i64)>) -> Vec<(Option<String>, i64)> {
+    let rank = |v: &Option<String>| match v.as_deref() {
+        Some("verified") => 0,
+        Some("unverified") => 1,
+        Some("unsigned") => 2,
+        Some(_) => 3,
+        None => 4,
+    };
+    counts.sort_by_key(|(v, _)| rank(v));
+    counts
 }
 
 /// Messages with their badges.
@@ -91,13 +89,15 @@ pub fn page(app: &App, _: ()) -> PageResult {
     let case = app.case()?;
     let s = case.summary()?;
     let sources = case.sources()?;
-    let msgs = case.messages()?;
+    let msgs = case.messages_first(MESSAGES_LISTED)?;
+    let (verdicts, mail_first, mail_last) = case.message_counts()?;
+    let n_msgs: i64 = verdicts.iter().map(|v| v.1).sum();
     let runs = case.runs()?;
     let hashtags = case.top_facets("hashtag", 12)?;
     let domains = case.top_facets("domain", 12)?;
     let label_keys = case.label_keys()?;
-    let first = sources.iter().filter_map(|s| s.first_post).chain(msgs.iter().filter_map(|m| m.date_ms)).min();
-    let last = sources.iter().filter_map(|s| s.last_post).chain(msgs.iter().filter_map(|m| m.date_ms)).max();
+    let first = sources.iter().filter_map(|s| s.first_post).chain(mail_first).min();
+    let last = sources.iter().filter_map(|s| s.last_post).chain(mail_last).max();
     let title = case.root().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "case".into());
     Ok(shell(
         &title,
@@ -108,7 +108,7 @@ pub fn page(app: &App, _: ()) -> PageResult {
                 div.card { div.n { (count(s.sources)) } div.l { "sources" } }
                 div.card { div.n { (count(s.posts)) } div.l { "posts" } }
                 div.card { div.n { (count(s.accounts)) } div.l { "accounts (" (count(s.labelled_accounts)) " labelled)" } }
-                div.card { div.n { (count(msgs.len() as i64)) } div.l { "emails" } }
+                div.card { div.n { (count(n_msgs)) } div.l { "emails" } }
                 div.card { div.n { (count(runs.len() as i64)) } div.l { "analysis runs" } }
             }
             p { "From " strong { (opt_time(first)) } " to " strong { (opt_time(last)) } "." }
@@ -119,12 +119,12 @@ pub fn page(app: &App, _: ()) -> PageResult {
             @if !msgs.is_empty() {
                 h2 { "Email verification" }
                 div.cards {
-                    @for (v, n) in verdict_counts(&msgs) {
-                        div.card { div.n { (count(n as i64)) } div.l { (verdict_badge(v.as_deref())) } }
+                    @for (v, n) in verdict_order(verdicts) {
+                        div.card { div.n { (count(n)) } div.l { (verdict_badge(v.as_deref())) } }
                     }
                 }
-                (messages_table(&msgs[..msgs.len().min(200)], true))
-                @if msgs.len() > 200 { p.muted { "First 200 of " (count(msgs.len() as i64)) "; search finds the others." } }
+                (messages_table(&msgs, true))
+                @if n_msgs > msgs.len() as i64 { p.muted { "First " (msgs.len()) " of " (count(n_msgs)) "; search finds the others." } }
             }
             h2 { "Analyses" }
             @if runs.is_empty() {
