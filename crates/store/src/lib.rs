@@ -229,4 +229,4 @@ mod items;
 pub use items::{ItemRow, NewItem};
 
 mod messages;
-pub use messages::{MessageRow, NewAttachment, NewMessage};
+pub use messages::{MessageCounts, MessageRow, NewAttachment, NewMessage};

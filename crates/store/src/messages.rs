@@ -112,6 +112,9 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
     })
 }
 
+/// Messages per verdict (None: not verified yet), and the earliest and latest Date (UTC ms).
+pub type MessageCounts = (Vec<(Option<String>, i64)>, Option<i64>, Option<i64>);
+
 static STAGED: AtomicU64 = AtomicU64::new(0);
 
 impl Case {
@@ -233,7 +236,7 @@ impl Case {
 
     /// Messages of the complete sources per verdict (None: not verified yet),
     /// with the earliest and latest Date.
-    pub fn message_counts(&self) -> Result<(Vec<(Option<String>, i64)>, Option<i64>, Option<i64>)> {
+    pub fn message_counts(&self) -> Result<MessageCounts> {
         let conn = connect(self.root())?;
         let mut st = conn.prepare(
             "SELECT m.verdict, count(*) FROM messages m

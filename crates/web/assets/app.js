@@ -51,7 +51,7 @@ function initGraph(svg) {
       const html = await resp.text();
       // The server escaped every value in this fragment; parse it inertly and move the nodes in.
       const doc = new DOMParser().parseFromString(html, "text/html");
-      panel.replaceChildren(...doc.body.childNodes);
+      panel.replaceChildren(...(doc.querySelector("main") || doc.body).childNodes);
     } catch (err) {
       panel.textContent = "Could not load the evidence: " + err;
     }

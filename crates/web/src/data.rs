@@ -121,15 +121,9 @@ impl GraphRun {
         })?)
     }
 
-    /// A short description: "clusters #4: co-retweet+co-link, 10m".
+    /// A short description: "clusters #4: co-retweet+co-link within 10 min".
     pub fn title(&self) -> String {
-        let p = self.run.params.get("networks").unwrap_or(&self.run.params);
-        let nets: Vec<String> = p["networks"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
-            .unwrap_or_default();
-        let window = p["window_ms"].as_i64().map(crate::layout::duration).unwrap_or_default();
-        format!("{} #{}: {} within {}", self.run.kind, self.run.id, nets.join("+"), window)
+        run_title(&self.run)
     }
 }
 
@@ -186,6 +180,15 @@ impl Cache {
         let pick = runs.iter().find(|r| r.kind == "clusters").or_else(|| runs.first());
         pick.map(|r| self.graph_run(case, r.id)).transpose()
     }
+}
+
+/// A run with a network, described for people: "clusters #4: co-retweet+co-link within 10 min".
+pub fn run_title(r: &RunRow) -> String {
+    let p = r.params.get("networks").unwrap_or(&r.params);
+    let nets: Vec<&str> =
+        p["networks"].as_array().map(|a| a.iter().filter_map(|n| n.as_str()).collect()).unwrap_or_default();
+    let window = p["window_ms"].as_i64().map(crate::layout::duration).unwrap_or_default();
+    format!("{} #{}: {} within {}", r.kind, r.id, nets.join("+"), window)
 }
 
 fn has_network(root: &Path, r: &RunRow) -> bool {

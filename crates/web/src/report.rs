@@ -11,7 +11,7 @@ use leaktrace_store::Case;
 use maud::{Markup, html};
 
 use crate::charts;
-use crate::data::{Cache, GraphRun};
+use crate::data::{Cache, GraphRun, StoredCluster};
 use crate::layout::{count, duration, opt_time, standalone, time_s};
 use crate::pages::account::partners;
 use crate::pages::overview::{messages_table, sources_table, verdict_order};
@@ -26,6 +26,23 @@ const TOP_CLUSTERS: usize = 5;
 const EDGES_PER_CLUSTER: usize = 3;
 /// Co-actions shown per edge.
 const EVIDENCE_PER_EDGE: usize = 5;
+
+/// The heaviest edges among a cluster's accounts: (a, b, network, weight), a < b.
+fn heaviest_inside<'g>(g: &'g GraphRun, c: &'g StoredCluster) -> Vec<(&'g str, &'g str, &'g str, u64)> {
+    let mut inside: Vec<(&str, &str, &str, u64)> = c
+        .accounts
+        .iter()
+        .flat_map(|a| {
+            partners(g, a)
+                .into_iter()
+                .filter(|p| a.as_str() < p.0 && c.accounts.iter().any(|x| x == p.0))
+                .map(move |p| (a.as_str(), p.0, p.1, p.2))
+        })
+        .collect();
+    inside.sort_by(|x, y| y.3.cmp(&x.3).then(x.0.cmp(y.0)).then(x.1.cmp(y.1)));
+    inside.truncate(EDGES_PER_CLUSTER);
+    inside
+}
 
 fn cluster_section(g: &GraphRun) -> anyhow::Result<Markup> {
     Ok(html! {
@@ -46,12 +63,7 @@ fn cluster_section(g: &GraphRun) -> anyhow::Result<Markup> {
                 }
             }
             // The heaviest edges inside the cluster, with the posts behind them.
-            @let mut inside: Vec<(&str, &str, &str, u64)> = c.accounts.iter()
-                .flat_map(|a| partners(g, a).into_iter().filter(|p| c.accounts.iter().any(|x| x == p.0) && a.as_str() < p.0)
-                    .map(move |p| (a.as_str(), p.0, p.1, p.2)))
-                .collect();
-            @let _ = inside.sort_by(|x, y| y.3.cmp(&x.3).then(x.0.cmp(y.0)).then(x.1.cmp(y.1)));
-            @for (a, b, net, w) in inside.iter().take(EDGES_PER_CLUSTER) {
+            @for (a, b, net, w) in heaviest_inside(g, c) {
                 p { strong { (a) " – " (b) } " · " (net) ", " (w) " objects" }
                 table {
                     thead { tr { th { "Object" } th { (a) } th { (b) } th.num { "Apart" } } }
