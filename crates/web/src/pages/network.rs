@@ -19,6 +19,9 @@ use crate::server::{App, PageResult, WebError};
 const DEFAULT_MAX_NODES: usize = 300;
 /// The layout is quadratic in the nodes; beyond this a drawing is unreadable anyway.
 const MAX_NODES_LIMIT: usize = 1000;
+/// Lines drawn at most (the heaviest pairs): beyond this a drawing is a
+/// hairball and the page gets slow to render.
+const MAX_PAIRS_DRAWN: usize = 3000;
 /// Nodes drawn with their name; the others have it as a tooltip.
 const LABELLED: usize = 40;
 const MAX_EVIDENCE_ROWS: usize = 500;
@@ -120,11 +123,19 @@ fn select<'a>(
             pairs.entry((i.min(j), i.max(j))).or_default().push(e);
         }
     }
+    let mut pairs: Vec<(u32, u32, Vec<&StoredEdge>)> = pairs.into_iter().map(|((i, j), v)| (i, j, v)).collect();
+    if pairs.len() > MAX_PAIRS_DRAWN {
+        // Dense clusters: draw the strongest links only (the page says how many).
+        let w = |p: &(u32, u32, Vec<&StoredEdge>)| p.2.iter().map(|e| e.weight).sum::<u64>();
+        pairs.sort_by(|x, y| w(y).cmp(&w(x)).then((x.0, x.1).cmp(&(y.0, y.1))));
+        pairs.truncate(MAX_PAIRS_DRAWN);
+        pairs.sort_by_key(|p| (p.0, p.1));
+    }
     Drawing {
         nodes: ranked.iter().map(|r| r.0).collect(),
         degree: ranked.iter().map(|r| r.1).collect(),
-        shown_edges: pairs.values().map(Vec::len).sum(),
-        pairs: pairs.into_iter().map(|((i, j), v)| (i, j, v)).collect(),
+        shown_edges: pairs.iter().map(|p| p.2.len()).sum(),
+        pairs,
         total_nodes,
         total_edges: kept.len(),
     }
