@@ -1,7 +1,10 @@
 //! Declared events: the moments an investigator knows from elsewhere
 //! ("2016-10-07 16:32 ET, release, Podesta emails part 1, https://…"),
-//! read from a CSV they write. Every time carries its zone explicitly; every
+//! read from a CSV or TOML file they write. Every time carries its zone explicitly; every
 //! event keeps the file and line it came from and the source it cites.
+//!
+//! Or TOML (a `.toml` file): one `[[event]]` table per event with the same
+//! keys, `objects` being a list.
 //!
 //! Columns: `time, kind, label, source[, objects]`. A first row starting
 //! with `time` is a header; lines starting with `#` are comments. `objects`
@@ -124,6 +127,100 @@ fn split_line(line: &str) -> std::result::Result<Vec<String>, String> {
     }
 }
 
+/// One event's fields as written, in either file format.
+struct Fields<'a> {
+    written: &'a str,
+    kind: &'a str,
+    label: &'a str,
+    source: &'a str,
+    objects: &'a [&'a str],
+}
+
+fn event(f: Fields<'_>, file: &str, line: u64) -> std::result::Result<DeclaredEvent, String> {
+    let (time_ms, res) = parse_zoned_time(f.written)?;
+    let mut objects = Vec::new();
+    for spec in f.objects {
+        if !(spec.starts_with('#') || spec.contains(':')) {
+            return Err(format!("{spec:?}: objects are #hashtag, url:…, domain:…, repost:ID or text:…"));
+        }
+        objects.push(Object::parse(spec)?);
+    }
+    if objects.is_empty()
+        && (f.source.starts_with("http://") || f.source.starts_with("https://"))
+        && let Ok(o @ Object::Url(_)) = Object::parse(f.source)
+    {
+        objects.push(o);
+    }
+    if f.kind.trim().is_empty() {
+        return Err("empty kind (release, statement, meeting, …)".into());
+    }
+    Ok(DeclaredEvent {
+        time_ms,
+        time_resolution_s: res,
+        written: f.written.to_string(),
+        kind: f.kind.trim().to_string(),
+        label: f.label.trim().to_string(),
+        source: f.source.trim().to_string(),
+        objects,
+        file: file.to_string(),
+        line,
+    })
+}
+
+/// A time in a TOML file: a string with its zone (`"2016-10-07 16:32 ET"`)
+/// or a TOML offset date-time (`2016-10-07T16:32:00-04:00`).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum TomlTime {
+    Text(String),
+    Datetime(toml::value::Datetime),
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TomlEvent {
+    time: TomlTime,
+    kind: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    objects: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TomlEvents {
+    #[serde(default)]
+    event: Vec<toml::Spanned<TomlEvent>>,
+}
+
+/// Read declared events from TOML text: an `[[event]]` table per event with
+/// `time`, `kind`, `label`, `source` and `objects` (a list).
+pub fn parse_toml_events(text: &str, file: &str) -> Result<Vec<DeclaredEvent>> {
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() as u64 + 1;
+    let err = |line: u64, reason: String| TimelineError::Input { file: file.to_string(), line, reason };
+    let doc: TomlEvents = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(0, |s| line_of(s.start));
+        err(line, e.message().to_string())
+    })?;
+    let mut out = Vec::new();
+    for spanned in doc.event {
+        let line = line_of(spanned.span().start);
+        let e = spanned.into_inner();
+        let written = match e.time {
+            TomlTime::Text(s) => s,
+            TomlTime::Datetime(d) => d.to_string(),
+        };
+        let objects: Vec<&str> = e.objects.iter().map(String::as_str).collect();
+        let fields = Fields { written: &written, kind: &e.kind, label: &e.label, source: &e.source, objects: &objects };
+        out.push(event(fields, file, line).map_err(|r| err(line, r))?);
+    }
+    out.sort_by_key(|e| (e.time_ms, e.line));
+    Ok(out)
+}
+
 /// Read declared events from CSV text. `file` names it in errors and provenance.
 pub fn parse_events(text: &str, file: &str) -> Result<Vec<DeclaredEvent>> {
     let mut out = Vec::new();
@@ -147,36 +244,15 @@ pub fn parse_events(text: &str, file: &str) -> Result<Vec<DeclaredEvent>> {
                 format!("expected time, kind, label, source[, objects]; found {} field(s)", rec.len()),
             ));
         }
-        let written = rec[0].clone();
-        let (time_ms, res) = parse_zoned_time(&written).map_err(|e| err(line, e))?;
-        let source = rec.get(3).cloned().unwrap_or_default();
-        let mut objects = Vec::new();
-        for spec in rec.get(4).map(String::as_str).unwrap_or("").split_whitespace() {
-            if !(spec.starts_with('#') || spec.contains(':')) {
-                return Err(err(line, format!("{spec:?}: objects are #hashtag, url:…, domain:…, repost:ID or text:…")));
-            }
-            objects.push(Object::parse(spec).map_err(|e| err(line, e))?);
-        }
-        if objects.is_empty()
-            && (source.starts_with("http://") || source.starts_with("https://"))
-            && let Ok(o @ Object::Url(_)) = Object::parse(&source)
-        {
-            objects.push(o);
-        }
-        if rec[1].is_empty() {
-            return Err(err(line, "empty kind (release, statement, meeting, …)".into()));
-        }
-        out.push(DeclaredEvent {
-            time_ms,
-            time_resolution_s: res,
-            written,
-            kind: rec[1].clone(),
-            label: rec[2].clone(),
-            source,
-            objects,
-            file: file.to_string(),
-            line,
-        });
+        let objects: Vec<&str> = rec.get(4).map(String::as_str).unwrap_or("").split_whitespace().collect();
+        let fields = Fields {
+            written: &rec[0],
+            kind: &rec[1],
+            label: &rec[2],
+            source: rec.get(3).map(String::as_str).unwrap_or(""),
+            objects: &objects,
+        };
+        out.push(event(fields, file, line).map_err(|e| err(line, e))?);
     }
     out.sort_by_key(|e| (e.time_ms, e.line));
     Ok(out)
@@ -190,7 +266,11 @@ pub fn read_events(path: &std::path::Path) -> Result<Vec<DeclaredEvent>> {
         line: 0,
         reason: e.to_string(),
     })?;
-    parse_events(&text, &display)
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) {
+        parse_toml_events(&text, &display)
+    } else {
+        parse_events(&text, &display)
+    }
 }
 
 #[cfg(test)]
@@ -232,5 +312,57 @@ mod tests {
         assert_eq!(ev[1].line, 3);
         let bad = parse_events("2016-10-07 16:32, release, x\n", "e.csv").unwrap_err().to_string();
         assert!(bad.starts_with("e.csv: line 1: "), "{bad}");
+    }
+
+    #[test]
+    fn toml_events_read_like_csv_ones() {
+        let toml = r##"
+# Releases we know of.
+[[event]]
+time = "2016-10-07 16:32 ET"
+kind = "release"
+label = "Podesta emails, part 1"
+source = "https://wikileaks.org/podesta-emails/"
+objects = ["#podestaemails", "domain:wikileaks.org"]
+
+[[event]]
+time = 2016-10-07T16:00:00-04:00
+kind = "statement"
+label = "DHS/ODNI joint statement"
+"##;
+        let ev = parse_toml_events(toml, "events.toml").unwrap();
+        assert_eq!(ev.len(), 2);
+        // Sorted by time: the statement came first.
+        assert_eq!(
+            (ev[0].kind.as_str(), utc(ev[0].time_ms), ev[0].time_resolution_s),
+            ("statement", "2016-10-07 20:00:00".into(), 1)
+        );
+        // Each event's line is its `[[event]]` header.
+        assert_eq!(ev[0].line, 10);
+        assert_eq!((utc(ev[1].time_ms), ev[1].time_resolution_s, ev[1].line), ("2016-10-07 20:32:00".into(), 60, 3));
+        assert_eq!(
+            ev[1].objects,
+            vec![Object::Hashtag("podestaemails".into()), Object::Domain("wikileaks.org".into())]
+        );
+        assert_eq!(ev[1].file, "events.toml");
+        // The same event written as CSV gives the same event.
+        let csv = "2016-10-07 16:32 ET,release,\"Podesta emails, part 1\",https://wikileaks.org/podesta-emails/,#podestaemails domain:wikileaks.org\n";
+        let c = parse_events(csv, "events.toml").unwrap();
+        assert_eq!((c[0].time_ms, &c[0].objects, &c[0].label), (ev[1].time_ms, &ev[1].objects, &ev[1].label));
+    }
+
+    #[test]
+    fn toml_errors_name_the_line() {
+        let no_zone = "[[event]]\nkind = \"release\"\n\n[[event]]\ntime = \"2016-10-07 16:32\"\nkind = \"release\"\n";
+        let e = parse_toml_events(no_zone, "e.toml").unwrap_err().to_string();
+        assert!(e.contains("e.toml") && e.contains("time"), "{e}");
+        let bad_time = "[[event]]\ntime = \"2016-10-07 16:32\"\nkind = \"release\"\n";
+        let e = parse_toml_events(bad_time, "e.toml").unwrap_err().to_string();
+        assert!(e.contains("e.toml: line 1:") && e.contains("no time zone"), "{e}");
+        let unknown = "[[event]]\ntime = \"2016-10-07 UTC\"\nkind = \"x\"\nlabl = \"typo\"\n";
+        let e = parse_toml_events(unknown, "e.toml").unwrap_err().to_string();
+        assert!(e.contains("e.toml: line 4:") && e.contains("labl"), "{e}");
+        let local = "[[event]]\ntime = 2016-10-07T16:32:00\nkind = \"x\"\n";
+        assert!(parse_toml_events(local, "e.toml").unwrap_err().to_string().contains("no time zone"));
     }
 }

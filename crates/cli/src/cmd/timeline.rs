@@ -30,6 +30,15 @@ use crate::text::{rfc3339_ms, thousands};
 ///   2016-10-07 16:32 ET,release,Podesta emails part 1,https://wikileaks.org/podesta-emails/
 ///   2016-10-08 07:00 PT,release,Batch 2,https://…,#podestaemails url:https://…
 ///
+/// or the same as TOML (a .toml file), one table per event:
+///
+///   [[event]]
+///   time = "2016-10-07 16:32 ET"        (or 2016-10-07T16:32:00-04:00)
+///   kind = "release"
+///   label = "Podesta emails part 1"
+///   source = "https://wikileaks.org/podesta-emails/"
+///   objects = ["#podestaemails"]
+///
 /// Every time needs its zone (ET, CT, MT, PT with US daylight saving; EST,
 /// EDT, PDT, …; UTC; +02:00). Lines starting with # are comments.
 ///
@@ -59,7 +68,7 @@ pub struct Args {
     /// Before this time.
     #[arg(long, value_name = "TIME")]
     pub to: Option<String>,
-    /// Declared events (CSV, see above).
+    /// Declared events (CSV or TOML, see above).
     #[arg(long, value_name = "FILE")]
     pub events: Vec<PathBuf>,
     /// Leave out posts (articles, statements and declared events only).
