@@ -339,6 +339,7 @@ impl Output {
                         | "producer"
                         | "xmp:creatorTool"
                         | "wordLanguage"
+                        | "appLanguage"
                         | "make"
                         | "model"
                         | "software"

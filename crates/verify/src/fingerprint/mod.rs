@@ -3,6 +3,7 @@
 //! them, and that may contradict a leak's claimed origin.
 
 pub mod image;
+pub mod ole;
 pub mod ooxml;
 pub mod pdf;
 
@@ -13,6 +14,9 @@ pub type Fields = Vec<(String, String)>;
 pub fn fingerprint(bytes: &[u8]) -> Option<(&'static str, Result<Fields, String>)> {
     if bytes.starts_with(b"PK\x03\x04") {
         return ooxml::fields(bytes).map(|r| ("ooxml", r));
+    }
+    if bytes.starts_with(&ole::MAGIC) {
+        return Some(("ole", ole::fields(bytes)));
     }
     if bytes.starts_with(b"%PDF-") {
         return Some(("pdf", Ok(pdf::fields(bytes))));
