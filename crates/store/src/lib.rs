@@ -189,6 +189,12 @@ impl Case {
         self.catalog.account_labels(key)
     }
 
+    /// The labels of one account, by key (its key or its handle, as the
+    /// labelling source gave it).
+    pub fn labels_of(&self, account: &str, name: Option<&str>) -> Result<Vec<(String, String)>> {
+        self.catalog.labels_of(account, name)
+    }
+
     /// Every label key present in the case.
     pub fn label_keys(&self) -> Result<Vec<String>> {
         self.catalog.label_keys()

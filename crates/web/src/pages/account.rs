@@ -67,14 +67,7 @@ pub fn page(app: &App, name: String, q: Params) -> PageResult {
     let Some((key, display, times)) = activity.find(&name) else {
         return Err(WebError::NotFound(format!("no account {name:?} in this case")));
     };
-    let mut labels = Vec::new();
-    for k in case.label_keys()? {
-        let lk = key.to_lowercase();
-        let ln = display.as_deref().map(str::to_lowercase);
-        if let Some((_, v)) = case.account_labels(&k)?.into_iter().find(|(a, _)| *a == lk || Some(a) == ln.as_ref()) {
-            labels.push((k, v));
-        }
-    }
+    let labels = case.labels_of(key, display.as_deref())?;
     let graph = match q.run {
         Some(id) => Some(app.cache.graph_run(&case, id)?),
         None => app.cache.default_graph_run(&case)?,
