@@ -56,6 +56,11 @@ fn fixture() -> &'static Fixture {
         std::fs::create_dir(&mail).unwrap();
         std::fs::write(mail.join("hostile.eml"), HOSTILE).unwrap();
         ok(lt(&[&"ingest", &case, &mail, &"--quiet"]));
+        // Made-up posts whose account names and texts are markup (testdata/web/README.md).
+        let posts = common::testdata("web/hostile-posts.csv");
+        let map =
+            "id=post_id,author=user,author_name=display_name,time=created_at,text=body,urls=urls,repost_of=repost_of";
+        ok(lt(&[&"ingest", &case, &posts, &"--format", &"csv", &"--map", &map, &"--quiet"]));
         Fixture { _tmp: tmp, case }
     })
 }
@@ -229,6 +234,26 @@ fn account_pages_show_activity_and_partners() {
     assert_eq!(get("/account/BigBoysNeed").status, StatusCode::OK);
     assert_eq!(get("/account/%3Cscript%3E").status, StatusCode::NOT_FOUND);
     assert!(!get("/account/%3Cscript%3E").text().contains("<script>"));
+}
+
+#[test]
+fn accounts_named_with_markup_keep_their_posts() {
+    // The key has a double quote: the search for its posts must escape it, not drop it.
+    let r = get("/account/%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%282%29%3E");
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    assert_no_foreign_script(&html, "hostile account");
+    assert!(!html.contains("<img src=x"), "the name is printed as text");
+    assert_eq!(html.matches("class=\"hit\"").count(), 3, "its three posts are listed");
+    // The account facet links of a search find the same posts.
+    let s = get("/search?q=hostilemarker").text();
+    let facet = "account%3A%22%5C%22%3E%3Cimg";
+    assert!(s.contains(facet), "facet link escapes the quote");
+    let at = s.find(facet).unwrap();
+    let href = &s[s[..at].rfind("href=\"").unwrap() + 6..];
+    let href = href[..href.find('"').unwrap()].replace("&amp;", "&");
+    let found = get(&href).text();
+    assert!(found.contains("<strong>3</strong> results"), "{href}");
 }
 
 #[test]

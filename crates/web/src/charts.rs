@@ -50,8 +50,18 @@ fn x_of(ms: i64, lo: i64, hi: i64) -> f64 {
     PAD_L + (ms - lo) as f64 / ((hi - lo).max(1)) as f64 * (W - PAD_L - PAD_R)
 }
 
+/// A tick label: the full time at the ends, the clock alone in between
+/// when the axis spans less than two days (the date is then at the ends).
+fn tick_label(ms: i64, end: bool, span_ms: i64) -> String {
+    let full = time(ms);
+    match full.get(11..16) {
+        Some(clock) if !end && span_ms < 2 * 86_400_000 => clock.to_string(),
+        _ => full,
+    }
+}
+
 fn time_axis(lo: i64, hi: i64) -> Markup {
-    let ticks = 5;
+    let ticks = 4;
     html! {
         line.grid x1=(PAD_L) y1=(H - PAD_B) x2=(W - PAD_R) y2=(H - PAD_B) {}
         @for i in 0..=ticks {
@@ -59,7 +69,7 @@ fn time_axis(lo: i64, hi: i64) -> Markup {
             @let x = x_of(ms, lo, hi);
             line.grid x1=(x) y1=(H - PAD_B) x2=(x) y2=(H - PAD_B + 4.0) {}
             text.axis x=(x) y=(H - PAD_B + 16.0) text-anchor=(if i == 0 { "start" } else if i == ticks { "end" } else { "middle" }) {
-                (time(ms))
+                (tick_label(ms, i == 0 || i == ticks, hi - lo))
             }
         }
     }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::charts;
 use crate::data::GraphRun;
 use crate::layout::{account_link, count, enc, opt_time, page as shell};
-use crate::pages::search::snippet;
+use crate::pages::search::{clause, snippet};
 use crate::server::{App, PageResult, WebError};
 
 #[derive(Debug, Default, Deserialize)]
@@ -75,7 +75,7 @@ pub fn page(app: &App, name: String, q: Params) -> PageResult {
     let recent = match &app.index {
         Some(ix) => {
             let req = Request {
-                query: format!("account:\"{}\"", key.replace('"', "")),
+                query: clause("account", key),
                 kinds: vec![DocKind::Post],
                 limit: 50,
                 sort: Sort::Newest,
@@ -111,7 +111,7 @@ pub fn page(app: &App, name: String, q: Params) -> PageResult {
                         div { (snippet(&h.snippet, &h.highlights)) }
                     }
                 }
-                @if r.total > r.hits.len() { p { a href={ "/search?sort=newest&q=" (enc(&format!("account:\"{key}\""))) } { "All " (count(r.total as i64)) " posts" } } }
+                @if r.total > r.hits.len() { p { a href={ "/search?sort=newest&q=" (enc(&clause("account", key))) } { "All " (count(r.total as i64)) " posts" } } }
             }
         },
     ))

@@ -79,8 +79,49 @@ pub fn sanitise_html(html: &str) -> (String, Vec<(String, String)>) {
         })
         .clean(html)
         .to_string();
-    let urls = std::mem::take(&mut *seen.lock().expect("sanitiser lock"));
+    let mut urls = std::mem::take(&mut *seen.lock().expect("sanitiser lock"));
+    // Attributes ammonia drops before the filter (srcset, background on
+    // tags it removes, object data, CSS url(...)) still name remote things.
+    for u in urls_in_text(html) {
+        if !urls.iter().any(|(_, seen)| *seen == u) {
+            urls.push(("in the markup".to_string(), u));
+        }
+    }
     (clean, urls)
+}
+
+/// Absolute URLs written anywhere in a text (http, https, ftp, javascript,
+/// data, …), in order, each once; cut at a quote, bracket or space.
+fn urls_in_text(text: &str) -> Vec<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut out: Vec<String> = Vec::new();
+    for scheme in ["http://", "https://", "ftp://", "//", "javascript:", "vbscript:", "data:"] {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(scheme).map(|i| i + from) {
+            from = i + scheme.len();
+            // "//" alone only as a protocol-relative URL in an attribute or url().
+            if scheme == "//" && !(i > 0 && matches!(lower.as_bytes()[i - 1], b'"' | b'\'' | b'(' | b'=')) {
+                continue;
+            }
+            if scheme != "//" && i > 0 && lower.as_bytes()[i - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            let script = matches!(scheme, "javascript:" | "vbscript:" | "data:");
+            let end = text[i..]
+                .find(|c: char| {
+                    c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>') || (!script && matches!(c, ')' | ','))
+                })
+                .map_or(text.len(), |e| i + e);
+            let u = text[i..end].to_string();
+            if u.len() > scheme.len() && !out.contains(&u) {
+                out.push(u);
+            }
+            if out.len() >= 1000 {
+                return out;
+            }
+        }
+    }
+    out
 }
 
 struct Parsed {
@@ -101,10 +142,19 @@ fn parse(raw: &[u8]) -> Parsed {
             (h.name().to_string(), String::from_utf8_lossy(v).trim().to_string())
         })
         .collect();
-    let is_html = |i: &u32| msg.parts.get(*i as usize).is_some_and(|p| matches!(p.body, PartType::Html(_)));
-    let is_text = |i: &u32| msg.parts.get(*i as usize).is_some_and(|p| matches!(p.body, PartType::Text(_)));
-    let text = msg.text_body.iter().any(is_text).then(|| msg.body_text(0).map(|t| t.into_owned())).flatten();
-    let html = msg.html_body.iter().any(is_html).then(|| msg.body_html(0).map(|t| t.into_owned())).flatten();
+    // The body parts mail-parser chose (for multipart/mixed the HTML part
+    // may sit in text_body and html_body may hold the text part converted);
+    // take the first that really is HTML, and the first that really is text.
+    let body_parts: Vec<&mail_parser::MessagePart<'_>> =
+        msg.html_body.iter().chain(&msg.text_body).filter_map(|i| msg.parts.get(*i as usize)).collect();
+    let html = body_parts.iter().find_map(|p| match &p.body {
+        PartType::Html(h) => Some(h.to_string()),
+        _ => None,
+    });
+    let text = body_parts.iter().find_map(|p| match &p.body {
+        PartType::Text(t) => Some(t.to_string()),
+        _ => None,
+    });
     let text = text.or_else(|| html.is_none().then(|| msg.body_text(0).map(|t| t.into_owned())).flatten());
     Parsed { headers, text, html }
 }
@@ -307,5 +357,39 @@ mod tests {
         let (c, cut_) = cut(&s, 5);
         assert!(cut_);
         assert_eq!(c, "éé");
+    }
+
+    #[test]
+    fn urls_anywhere_in_the_markup_are_listed() {
+        let html = r#"<img srcset="http://a.example/1x.png 1x, https://a.example/2x.png 2x">
+            <table background="//b.example/bg.gif"><object data='http://c.example/o.swf'></object>
+            <div style="background:url(http://d.example/u.png)">x</div><a href="javascript:alert(1)">j</a>"#;
+        let (_, found) = sanitise_html(html);
+        let urls: Vec<&str> = found.iter().map(|(_, u)| u.as_str()).collect();
+        for u in [
+            "http://a.example/1x.png",
+            "https://a.example/2x.png",
+            "//b.example/bg.gif",
+            "http://c.example/o.swf",
+            "http://d.example/u.png",
+            "javascript:alert(1)",
+        ] {
+            assert!(urls.contains(&u), "{u} missing from {urls:?}");
+        }
+        assert_eq!(urls.iter().filter(|u| **u == "javascript:alert(1)").count(), 1, "listed once");
+    }
+
+    #[test]
+    fn the_html_part_of_a_mixed_message_is_its_html_body() {
+        let raw = b"From: a@example.org\r\nSubject: s\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nplain words\r\n\
+--m\r\nContent-Type: text/html\r\n\r\n<p>html <b>words</b></p>\r\n--m--\r\n";
+        let p = parse(raw);
+        assert!(p.html.as_deref().is_some_and(|h| h.contains("<b>words</b>")), "{:?}", p.html);
+        assert!(p.text.as_deref().is_some_and(|t| t.contains("plain words")), "{:?}", p.text);
+        let plain_only = b"From: a@example.org\r\nSubject: s\r\n\r\njust text\r\n";
+        let p = parse(plain_only);
+        assert!(p.html.is_none(), "a text-only message has no HTML body to frame");
+        assert!(p.text.as_deref().is_some_and(|t| t.contains("just text")));
     }
 }

@@ -78,12 +78,13 @@ fn link(p: &Params, page: usize, extra: Option<&str>) -> String {
     s
 }
 
-/// A facet value as a query clause (quoted when needed).
-fn clause(field: &str, value: &str) -> String {
-    if value.chars().all(|c| c.is_alphanumeric() || "._-@".contains(c)) {
+/// A field and value as a query clause, quoted (with `\` and `"` escaped)
+/// unless the value is a plain word, so any stored value can be searched.
+pub fn clause(field: &str, value: &str) -> String {
+    if !value.is_empty() && value.chars().all(|c| c.is_alphanumeric() || "._-@".contains(c)) {
         format!("{field}:{value}")
     } else {
-        format!("{field}:\"{}\"", value.replace('"', ""))
+        format!("{field}:\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
     }
 }
 
