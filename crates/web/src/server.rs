@@ -158,7 +158,14 @@ fn asset(name: &str) -> Response {
 pub fn serve(dir: &Path, opts: &ServeOptions, ready: impl FnOnce(&str)) -> anyhow::Result<()> {
     check_bind(&opts.bind, opts.token.as_deref())?;
     let router = router(dir, opts.token.clone())?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_io().enable_time().build()?;
+    // Pages are short blocking reads; a few threads per core keep every core
+    // busy without hundreds of threads trading places under load.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(4 * cores)
+        .enable_io()
+        .enable_time()
+        .build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(opts.bind)
             .await
