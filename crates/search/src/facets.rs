@@ -83,12 +83,17 @@ impl SegmentCollector for SegmentFacets {
         for (c, counts) in self.columns.iter().zip(self.counts) {
             let mut m = HashMap::new();
             if let Some(c) = c {
-                let mut s = String::new();
-                for (ord, n) in counts.into_iter().enumerate() {
-                    if n > 0 && c.ord_to_str(ord as u64, &mut s).unwrap_or(false) {
-                        m.insert(s.clone(), n);
+                // Decode the terms of all counted ordinals in one sorted pass
+                // over the dictionary (one lookup per ordinal costs a block
+                // seek each: most of a query's time with many distinct values).
+                let ords: Vec<u64> = (0..counts.len() as u64).filter(|o| counts[*o as usize] > 0).collect();
+                let mut at = 0;
+                let _complete = c.dictionary().sorted_ords_to_term_cb(&ords, |term| {
+                    if let Ok(t) = std::str::from_utf8(term) {
+                        m.insert(t.to_string(), counts[ords[at] as usize]);
                     }
-                }
+                    at += 1;
+                });
             }
             out.push(m);
         }

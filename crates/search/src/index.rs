@@ -43,6 +43,9 @@ pub struct CaseIndex {
     /// Account labels per key, read from the catalog once per open index
     /// (label queries and facets read them at query time).
     labels: Mutex<HashMap<String, Labels>>,
+    /// One reader for the life of this value (opening one per query costs
+    /// more than the query), reloaded when the index has a newer commit.
+    reader: Mutex<Option<IndexReader>>,
 }
 
 fn tantivy_err(path: &Path) -> impl FnOnce(tantivy::TantivyError) -> SearchError + '_ {
@@ -75,7 +78,7 @@ impl CaseIndex {
             reason: format!("{e}; rebuild it with `leaktrace search {} --reindex`", root.display()),
         })?;
         schema::register_tokenizers(&index);
-        Ok(CaseIndex { index, fields, path, labels: Mutex::default() })
+        Ok(CaseIndex { index, fields, path, labels: Mutex::default(), reader: Mutex::default() })
     }
 
     fn payload(&self) -> Result<Payload> {
@@ -119,7 +122,24 @@ impl CaseIndex {
     }
 
     pub(crate) fn reader(&self) -> Result<IndexReader> {
-        self.index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(tantivy_err(&self.path))
+        let mut cached = self.reader.lock().expect("reader cache");
+        match cached.as_ref() {
+            Some(r) => {
+                // Cheap when nothing changed: reads meta.json, keeps open segments.
+                r.reload().map_err(tantivy_err(&self.path))?;
+                Ok(r.clone())
+            }
+            None => {
+                let r: IndexReader = self
+                    .index
+                    .reader_builder()
+                    .reload_policy(ReloadPolicy::Manual)
+                    .try_into()
+                    .map_err(tantivy_err(&self.path))?;
+                *cached = Some(r.clone());
+                Ok(r)
+            }
+        }
     }
 
     fn writer(&self) -> Result<IndexWriter<TantivyDocument>> {
@@ -242,6 +262,6 @@ impl CaseIndex {
         let (schema, fields) = schema::build();
         let index = Index::open_or_create(dir, schema).map_err(tantivy_err(path))?;
         schema::register_tokenizers(&index);
-        Ok(CaseIndex { index, fields, path: path.to_path_buf(), labels: Mutex::default() })
+        Ok(CaseIndex { index, fields, path: path.to_path_buf(), labels: Mutex::default(), reader: Mutex::default() })
     }
 }
