@@ -391,10 +391,11 @@ fn every_social_format_fixture_ingests() {
 fn demo_builds_and_reuses_its_case() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
-    let out = ok(run(&[&"demo", &"--case", &dir, &"-q"]));
+    let out = ok(run(&[&"demo", &"--case", &dir, &"-q", &"--no-serve"]));
     assert!(out.contains("6,448 posts from 6,448 records, 0 rejected"), "{out}");
     assert!(out.contains("account_category"), "{out}");
-    let out = ok(run(&[&"demo", &"--case", &dir, &"-q"]));
+    assert!(out.contains("1 messages: 1 verified"), "the bundled email verifies offline: {out}");
+    let out = ok(run(&[&"demo", &"--case", &dir, &"-q", &"--no-serve"]));
     assert!(out.contains("already in the case"), "{out}");
     let i = info(&dir);
     assert_eq!(i["posts"], 6448);
