@@ -128,7 +128,7 @@ pub(crate) fn count(
         }
     }
     out.insert("source".into(), top(sources.into_iter().map(|(k, v)| (k.to_string(), v)).collect()));
-    for key in case.label_keys()? {
+    for key in index.label_keys(case)? {
         let mut m: HashMap<String, u64> = HashMap::new();
         for (account, value) in index.labels(case, &key)?.iter() {
             if let Some(n) = accounts.get(account) {

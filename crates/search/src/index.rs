@@ -43,6 +43,8 @@ pub struct CaseIndex {
     /// Account labels per key, read from the catalog once per open index
     /// (label queries and facets read them at query time).
     labels: Mutex<HashMap<String, Labels>>,
+    /// The label keys, read with the labels.
+    label_keys: Mutex<Option<Vec<String>>>,
     /// One reader for the life of this value (opening one per query costs
     /// more than the query), reloaded when the index has a newer commit.
     reader: Mutex<Option<IndexReader>>,
@@ -78,7 +80,14 @@ impl CaseIndex {
             reason: format!("{e}; rebuild it with `leaktrace search {} --reindex`", root.display()),
         })?;
         schema::register_tokenizers(&index);
-        Ok(CaseIndex { index, fields, path, labels: Mutex::default(), reader: Mutex::default() })
+        Ok(CaseIndex {
+            index,
+            fields,
+            path,
+            labels: Mutex::default(),
+            label_keys: Mutex::default(),
+            reader: Mutex::default(),
+        })
     }
 
     fn payload(&self) -> Result<Payload> {
@@ -111,6 +120,17 @@ impl CaseIndex {
         let v = Arc::new(case.account_labels(key)?);
         self.labels.lock().expect("label cache").insert(key.to_string(), v.clone());
         Ok(v)
+    }
+
+    /// The case's label keys, cached like the labels.
+    pub fn label_keys(&self, case: &Case) -> Result<Vec<String>> {
+        let mut cached = self.label_keys.lock().expect("label key cache");
+        if let Some(k) = cached.as_ref() {
+            return Ok(k.clone());
+        }
+        let k = case.label_keys()?;
+        *cached = Some(k.clone());
+        Ok(k)
     }
 
     pub fn segment_ids(&self) -> Result<Vec<SegmentId>> {
@@ -262,6 +282,13 @@ impl CaseIndex {
         let (schema, fields) = schema::build();
         let index = Index::open_or_create(dir, schema).map_err(tantivy_err(path))?;
         schema::register_tokenizers(&index);
-        Ok(CaseIndex { index, fields, path: path.to_path_buf(), labels: Mutex::default(), reader: Mutex::default() })
+        Ok(CaseIndex {
+            index,
+            fields,
+            path: path.to_path_buf(),
+            labels: Mutex::default(),
+            label_keys: Mutex::default(),
+            reader: Mutex::default(),
+        })
     }
 }

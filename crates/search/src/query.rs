@@ -167,7 +167,7 @@ impl Compiler<'_> {
         };
         let keys = match key {
             Some(k) => vec![k.to_string()],
-            None => self.case.label_keys()?,
+            None => self.labels.label_keys(self.case)?,
         };
         let mut out = BTreeSet::new();
         for k in keys {
