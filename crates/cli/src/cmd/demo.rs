@@ -69,9 +69,15 @@ pub fn run(args: Args) -> Result<()> {
         println!("creating the demo case {}", args.case.display());
         Case::init(&args.case)?
     };
+    let mut bind = args.bind;
     if !args.no_serve {
-        // Fail before the work if the server could not start.
-        leaktrace_web::check_bind(&args.bind, args.token.as_deref())?;
+        // Fail before the work if the server could not start; if the port is
+        // taken (another demo still running), take any free one instead.
+        leaktrace_web::check_bind(&bind, args.token.as_deref())?;
+        if std::net::TcpListener::bind(bind).is_err() {
+            eprintln!("leaktrace: {bind} is in use; the demo will serve on a free port instead");
+            bind.set_port(0);
+        }
     }
     let samples = tempfile::tempdir().context("cannot create a temporary folder for the sample files")?;
     let tweets = write_sample(samples.path(), SAMPLE_TWEETS)?;
@@ -144,5 +150,5 @@ pub fn run(args: Args) -> Result<()> {
     }
     println!();
     println!("== Open this address in your browser (Ctrl-C stops the server):");
-    serve::serve(&args.case, args.bind, args.token)
+    serve::serve(&args.case, bind, args.token)
 }
