@@ -82,6 +82,16 @@ pub fn parse_mail(raw: &[u8]) -> ParsedMail {
     out.in_reply_to = ids(msg.in_reply_to());
     out.references = ids(msg.references());
     collect(&msg, &mut out.attachments, 0);
+    // mail-parser reads an unterminated multipart to the end without a word;
+    // a missing closing boundary usually means a truncated message.
+    for part in &msg.parts {
+        if let mail_parser::PartType::Multipart(_) = part.body
+            && let Some(b) = part.content_type().and_then(|c| c.attribute("boundary"))
+            && !contains(&crlf, format!("--{b}--").as_bytes())
+        {
+            out.problems.push(format!("multipart boundary {b:?} is never closed (the message may be truncated)"));
+        }
+    }
     out.text = msg.body_text(0).map(|t| {
         let mut t = t.into_owned();
         if t.len() > 1 << 20 {
@@ -94,6 +104,10 @@ pub fn parse_mail(raw: &[u8]) -> ParsedMail {
         t
     });
     out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
 
 fn collect(msg: &mail_parser::Message<'_>, out: &mut Vec<AttachmentBytes>, depth: usize) {
@@ -235,5 +249,17 @@ mod tests {
         assert!(p.attachments[1].bytes.starts_with(b"%PDF-1.4"));
         assert_eq!(p.text.as_deref(), Some("See the attached files."));
         assert_eq!(p.first_received_ms, Some(1_700_000_000_000));
+    }
+
+    #[test]
+    fn an_unclosed_multipart_is_a_problem() {
+        let head = "From: a@example.org\r\nSubject: s\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"XYZ\"\r\n\r\n--XYZ\r\nContent-Type: text/plain\r\n\r\nhello\r\n";
+        let open = parse_mail(head.as_bytes());
+        assert!(open.problems.iter().any(|p| p.contains("\"XYZ\" is never closed")), "{:?}", open.problems);
+        // mail-parser gives no text for the unterminated part; the message's
+        // bytes are kept whole in the evidence store all the same.
+        let closed = parse_mail(format!("{head}--XYZ--\r\n").as_bytes());
+        assert!(closed.problems.is_empty(), "{:?}", closed.problems);
     }
 }
