@@ -42,6 +42,33 @@ pub struct Provenance {
     pub cites: Option<String>,
 }
 
+impl Provenance {
+    /// Where the event comes from, as one phrase: "source #3, line 12",
+    /// "events.csv, line 4, https://…".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = self.source {
+            parts.push(format!("source #{s}"));
+        }
+        if let Some(i) = self.item {
+            parts.push(format!("item #{i}"));
+        }
+        if let Some(f) = &self.file {
+            parts.push(f.clone());
+        }
+        if let Some(l) = self.line {
+            parts.push(format!("line {l}"));
+        }
+        if let Some(o) = self.offset {
+            parts.push(format!("offset {o}"));
+        }
+        if let Some(c) = &self.cites {
+            parts.push(c.clone());
+        }
+        parts.join(", ")
+    }
+}
+
 /// One row of the timeline.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Event {

@@ -234,30 +234,6 @@ fn when(e: &Event) -> String {
     }
 }
 
-fn provenance(e: &Event) -> String {
-    let p = &e.provenance;
-    let mut parts = Vec::new();
-    if let Some(s) = p.source {
-        parts.push(format!("source #{s}"));
-    }
-    if let Some(i) = p.item {
-        parts.push(format!("item #{i}"));
-    }
-    if let Some(f) = &p.file {
-        parts.push(f.clone());
-    }
-    if let Some(l) = p.line {
-        parts.push(format!("line {l}"));
-    }
-    if let Some(o) = p.offset {
-        parts.push(format!("offset {o}"));
-    }
-    if let Some(c) = &p.cites {
-        parts.push(c.clone());
-    }
-    parts.join(", ")
-}
-
 fn events_csv(rows: &[Event]) -> String {
     let mut w = String::from("time,resolution_s,kind,claim,who,what,reference,provenance\n");
     for e in rows {
@@ -270,7 +246,7 @@ fn events_csv(rows: &[Event]) -> String {
             csv_field(&e.who),
             csv_field(&e.what),
             csv_field(&e.reference),
-            csv_field(&provenance(e))
+            csv_field(&e.provenance.describe())
         ));
     }
     w
@@ -288,7 +264,7 @@ fn print_text(r: &TimelineResult, limit: usize) {
         let kind = if e.claim { "CLAIM".to_string() } else { e.kind.to_string() };
         println!("{:<19}  {:<8} {:<22} {}", when(e), kind, one_line(&e.who, 22), one_line(&e.what, 90));
         if e.claim || e.kind == "declared" {
-            println!("{:<19}  {:<8} {:<22} ↳ {} ({})", "", "", "", e.reference, provenance(e));
+            println!("{:<19}  {:<8} {:<22} ↳ {} ({})", "", "", "", e.reference, e.provenance.describe());
         }
     }
     if shown < r.events.len() {

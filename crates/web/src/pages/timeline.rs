@@ -74,27 +74,6 @@ fn declared_of(case: &Case, run: &RunRow) -> Vec<Event> {
         .collect()
 }
 
-fn provenance(e: &Event) -> String {
-    let p = &e.provenance;
-    let mut parts = Vec::new();
-    if let Some(s) = p.source {
-        parts.push(format!("source {s}"));
-    }
-    if let Some(i) = p.item {
-        parts.push(format!("item {i}"));
-    }
-    if let Some(f) = &p.file {
-        parts.push(f.clone());
-    }
-    if let Some(l) = p.line {
-        parts.push(format!("line {l}"));
-    }
-    if let Some(c) = &p.cites {
-        parts.push(c.clone());
-    }
-    parts.join(", ")
-}
-
 /// The events table (shared with the report).
 pub fn events_table(evs: &[Event], link: bool) -> Markup {
     html! {
@@ -109,7 +88,7 @@ pub fn events_table(evs: &[Event], link: bool) -> Markup {
                         a href={ "/email/" (e.provenance.item.unwrap_or_default()) } { (e.what) }
                     } @else { (e.what) }
                 }
-                td.muted { (provenance(e)) }
+                td.muted { (e.provenance.describe()) }
             } } }
         }
         @if evs.len() > MAX_EVENTS { p.muted { "First " (MAX_EVENTS) " of " (count(evs.len() as i64)) " events." } }
