@@ -166,3 +166,38 @@ fn emails_by_sender_recipient_subject_and_kind() {
         serde_json::from_str(&ok(lt(&[&"timeline", &dir, &"--json", &"--no-store", &"--no-posts"]))).unwrap();
     assert_eq!(t["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "email").count(), 3);
 }
+
+#[test]
+fn attachment_text_is_searchable_and_threads_join_across_mailboxes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::write(
+        a.join("1.eml"),
+        "From: ann@example.org\r\nTo: bob@example.org\r\nSubject: Ledger\r\nDate: Fri, 07 Oct 2016 10:00:00 +0000\r\n\
+Message-ID: <first@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+--b\r\nContent-Type: text/plain\r\n\r\nSee the attached notes.\r\n\
+--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"notes.txt\"\r\n\r\n\
+reconciliation of the offshore ledger\r\n--b--\r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        b.join("2.eml"),
+        "From: bob@example.org\r\nTo: ann@example.org\r\nSubject: Re: Ledger\r\nDate: Fri, 07 Oct 2016 11:00:00 +0000\r\n\
+Message-ID: <second@example.org>\r\nIn-Reply-To: <first@example.org>\r\n\r\nThanks.\r\n",
+    )
+    .unwrap();
+    let dir = tmp.path().join("case");
+    ok(lt(&[&"case", &"init", &dir]));
+    // Two mailboxes in one ingest.
+    ok(lt(&[&"ingest", &dir, &a, &b, &"--quiet"]));
+    assert_eq!(total(&dir, "reconciliation"), 1, "a word only in the attachment");
+    assert_eq!(total(&dir, "attachment:offshore"), 1);
+    assert_eq!(total(&dir, "attachment:notes.txt"), 1, "the attachment's name");
+    assert_eq!(total(&dir, "attached"), 1, "the body");
+    let case = leaktrace_store::Case::open(&dir).unwrap();
+    let threads: Vec<Option<String>> = case.messages().unwrap().into_iter().map(|m| m.thread_id).collect();
+    assert_eq!(threads.len(), 2);
+    assert!(threads[0].is_some() && threads[0] == threads[1], "the reply in the other mailbox joins: {threads:?}");
+}

@@ -191,10 +191,9 @@ pub fn source_documents(case: &Case, source: &SourceRow, mut each: impl FnMut(Do
             }
         }
         "mail" => {
-            // Header fields from the `messages` table. Bodies and attachment
-            // text join when ingest stores their extracted text (an item
-            // meta key `text` / `attachment_text` is read already).
-            for m in case.messages()?.into_iter().filter(|m| m.source_id == source.id) {
+            // Header fields from the `messages` table; body and attachment
+            // text from the item's meta (`text`, `attachment_text`).
+            for m in case.messages_of_source(source.id)? {
                 let text = |k: &str| m.meta.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
                 let from = addresses(m.from.as_deref().unwrap_or(""));
                 each(Document::Email(EmailDoc {

@@ -112,6 +112,9 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
     })
 }
 
+/// (item id, Message-ID, In-Reply-To and References, Subject) of a message.
+pub type ThreadLinks = (i64, Option<String>, Vec<String>, Option<String>);
+
 /// Messages per verdict (None: not verified yet), and the earliest and latest Date (UTC ms).
 pub type MessageCounts = (Vec<(Option<String>, i64)>, Option<i64>, Option<i64>);
 
@@ -250,6 +253,33 @@ impl Case {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         Ok((counts, lo, hi))
+    }
+
+    /// The messages of one complete source, in item order.
+    pub fn messages_of_source(&self, source_id: i64) -> Result<Vec<MessageRow>> {
+        let conn = connect(self.root())?;
+        let mut st = conn.prepare(&format!("{MESSAGE_SELECT} WHERE m.source_id = ?1 ORDER BY m.item_id"))?;
+        let rows = st.query_map([source_id], message_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// What threading reads of every message of the complete sources, in item
+    /// order, without the bodies: (item id, Message-ID, In-Reply-To and
+    /// References, Subject).
+    pub fn thread_links(&self) -> Result<Vec<ThreadLinks>> {
+        let conn = connect(self.root())?;
+        let mut st = conn.prepare(
+            "SELECT m.item_id, m.message_id, m.in_reply_to, m.refs, m.subject FROM messages m
+             JOIN sources s ON s.id = m.source_id AND s.state = 'complete' ORDER BY m.item_id",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                let mut links = json_list(r.get(2)?);
+                links.extend(json_list(r.get(3)?));
+                Ok((r.get(0)?, r.get(1)?, links, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     /// One message of a complete source, by item id.

@@ -94,6 +94,7 @@ pub fn run(args: Args) -> Result<()> {
         ingest::ingest_social(&case, &lock, &tweets, None, &ParseOptions::default(), false, args.quiet)?;
         ingest::ingest_accounts(&case, &lock, &authors, None)?;
         ingest_mail::ingest_mail(&case, &lock, &mail_dir, args.quiet)?;
+        ingest_mail::update_threads(&case, &lock)?;
         search::index_new_sources(&case, &lock, args.quiet);
     }
     println!();

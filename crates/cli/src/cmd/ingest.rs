@@ -120,10 +120,12 @@ pub fn run(args: Args) -> Result<()> {
     let lock = case.lock_for_write(!args.no_wait, |msg| eprintln!("leaktrace: {msg}"))?;
     let opts = ParseOptions { map };
     let mut failed = 0;
+    let mut mail = false;
     for file in &args.files {
         let added = if crate::cmd::ingest_article::is_article(file, format) {
             crate::cmd::ingest_article::ingest_article(&case, &lock, file)
         } else if format.is_none() && crate::cmd::ingest_mail::is_mail(file) {
+            mail = true;
             crate::cmd::ingest_mail::ingest_mail(&case, &lock, file, args.quiet)
         } else {
             ingest_social(&case, &lock, file, format, &opts, args.strict, args.quiet)
@@ -138,6 +140,10 @@ pub fn run(args: Args) -> Result<()> {
             eprintln!("leaktrace: error: {e:#}");
             failed += 1;
         }
+    }
+    if mail {
+        // Once for all the mailboxes: a new one can join threads of earlier ones.
+        crate::cmd::ingest_mail::update_threads(&case, &lock)?;
     }
     if !args.no_index {
         crate::cmd::search::index_new_sources(&case, &lock, args.quiet);

@@ -101,7 +101,6 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
     }
     let flagged = messages.iter().filter(|m| !m.flags.is_empty()).count();
     let id = case.add_mail_source(lock, meta, &messages)?;
-    update_threads(case, lock)?;
     println!(
         "{display}: added source #{id} ({format}): {} messages, {} attachments, {} flagged as malformed",
         thousands(messages.len() as i64),
@@ -114,6 +113,31 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
         }
     }
     Ok(())
+}
+
+/// Text of all attachments kept for search, at most this many bytes per message.
+const MAX_ATTACHMENT_TEXT: usize = 1 << 20;
+
+/// Append an attachment's name and, when it is text (text/*, .txt, .csv,
+/// .md, .json, .xml), its content, for the search index. Other formats
+/// (PDF, Office) are not extracted here.
+fn add_attachment_text(out: &mut String, name: Option<&str>, content_type: &str, bytes: &[u8]) {
+    if out.len() >= MAX_ATTACHMENT_TEXT {
+        return;
+    }
+    if let Some(n) = name {
+        out.push_str(n);
+        out.push('\n');
+    }
+    let ext = name.and_then(|n| n.rsplit_once('.')).map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let texty = content_type.to_ascii_lowercase().starts_with("text/")
+        || ["txt", "csv", "tsv", "md", "json", "xml", "log"].contains(&ext.as_str());
+    if texty {
+        let room = MAX_ATTACHMENT_TEXT.saturating_sub(out.len());
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(room)]);
+        out.push_str(&text);
+        out.push('\n');
+    }
 }
 
 fn new_message(case: &Case, lock: &WriteLock, item: &Item) -> Result<NewMessage> {
@@ -129,7 +153,9 @@ fn new_message(case: &Case, lock: &WriteLock, item: &Item) -> Result<NewMessage>
         flags.push("no Date field".into());
     }
     let mut atts = Vec::with_capacity(p.attachments.len());
+    let mut attachment_text = String::new();
     for a in &p.attachments {
+        add_attachment_text(&mut attachment_text, a.name.as_deref(), &a.content_type, &a.bytes);
         let s = case.store_evidence_bytes(lock, &a.bytes)?;
         atts.push(NewAttachment {
             sha256: s.sha256_hex,
@@ -159,6 +185,7 @@ fn new_message(case: &Case, lock: &WriteLock, item: &Item) -> Result<NewMessage>
             "unquoted": raw.unquoted,
             "first_received_ms": p.first_received_ms,
             "text": p.text,
+            "attachment_text": (!attachment_text.is_empty()).then_some(&attachment_text),
             "file": if item.container == "maildir" || item.container == "eml-folder" { Some(&item.source) } else { None },
         }),
         attachments: atts,
@@ -166,18 +193,12 @@ fn new_message(case: &Case, lock: &WriteLock, item: &Item) -> Result<NewMessage>
 }
 
 /// Recompute the thread of every message in the case (a new mailbox can join
-/// threads of earlier ones).
-fn update_threads(case: &Case, lock: &WriteLock) -> Result<()> {
-    let rows = case.messages()?;
-    let input: Vec<_> = rows
-        .iter()
-        .map(|r| {
-            let mut links = r.in_reply_to.clone();
-            links.extend(r.references.iter().cloned());
-            (r.message_id.clone(), links, r.subject.clone())
-        })
-        .collect();
-    let ids: Vec<(i64, String)> = rows.iter().map(|r| r.item_id).zip(threads(&input)).collect();
+/// threads of earlier ones). Called once after all the mail of an ingest.
+pub fn update_threads(case: &Case, lock: &WriteLock) -> Result<()> {
+    let rows = case.thread_links()?;
+    let input: Vec<_> =
+        rows.iter().map(|(_, id, links, subject)| (id.clone(), links.clone(), subject.clone())).collect();
+    let ids: Vec<(i64, String)> = rows.iter().map(|r| r.0).zip(threads(&input)).collect();
     case.set_thread_ids(lock, &ids)?;
     Ok(())
 }
