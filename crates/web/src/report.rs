@@ -128,7 +128,7 @@ pub fn render(case: &Case) -> anyhow::Result<Markup> {
                 None => { p.muted { "No coordination analysis stored." } },
             }
             h2 { "4. Timeline" }
-            (charts::activity(&times, &marks, "Posts in the case; red marks are emails, releases and article events"))
+            (charts::activity(&times, &marks, "Posts in the case; red marks are emails, releases and article events in that span"))
             h3 { "Lead and lag" }
             (leadlag_runs(case, 5).map_err(WebError::into_anyhow)?)
             h3 { "Events" }

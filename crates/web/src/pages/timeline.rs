@@ -184,8 +184,9 @@ pub fn page(app: &App, p: Params) -> PageResult {
     let case = app.case()?;
     let activity = app.cache.activity(&case)?;
     let evs = case_events(&case)?;
-    let mut times: Vec<i64> = activity.accounts.iter().flat_map(|a| a.2.iter().copied()).collect();
-    times.extend(evs.iter().filter(|e| e.kind == "email").map(|e| e.time_ms));
+    // Posts only: an email months away would squeeze every post into one bar
+    // (events outside the posts' span are listed below the chart).
+    let times: Vec<i64> = activity.accounts.iter().flat_map(|a| a.2.iter().copied()).collect();
     let spec = p.object.clone().unwrap_or_default();
     let cascade_html = if spec.trim().is_empty() { None } else { Some(cascade(app, &case, &spec, &evs)?) };
     Ok(shell(
@@ -193,7 +194,7 @@ pub fn page(app: &App, p: Params) -> PageResult {
         "/timeline",
         html! {
             h1 { "Timeline" }
-            (charts::activity(&times, &marks(&evs), "Posts and emails in the case; red marks are emails, releases and article events"))
+            (charts::activity(&times, &marks(&evs), "Posts in the case; red marks are emails, releases and article events in that span"))
             h2 { "Who was first, and who followed?" }
             form.filters action="/timeline" method="get" {
                 label { "Object (a URL, #hashtag, domain:HOST, repost:ID or text)"
