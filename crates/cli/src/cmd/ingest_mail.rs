@@ -11,8 +11,9 @@ use leaktrace_ingest::decompress::peek;
 use leaktrace_ingest::mail::{self, RawMessage};
 use leaktrace_ingest::open_decompressed;
 use leaktrace_store::{Case, NewAttachment, NewMessage, SourceMeta, WriteLock};
-use leaktrace_verify::message::{parse_mail, threads};
+use leaktrace_verify::message::{ParsedMail, parse_mail, threads};
 use leaktrace_verify::{KeyArchive, Options, Verifier};
+use sha2::{Digest, Sha256};
 
 use crate::cmd::verify::{self, Fetcher, Item, Output};
 use crate::text::thousands;
@@ -40,8 +41,9 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
         let container = if mail::is_maildir(path) { "maildir" } else { "eml-folder" };
         verify::for_each_message(path, None, &mut |item| {
             let rel = Path::new(&item.source).strip_prefix(path).map(|p| p.display().to_string());
-            let stored = case.store_evidence_bytes(lock, &item.raw.bytes)?;
-            manifest.push_str(&format!("{}  {}\n", stored.sha256_hex, rel.unwrap_or_else(|_| item.source.clone())));
+            // Stored below with the attachments, in batches; hashed here for the manifest.
+            let sha = hex::encode(Sha256::digest(&item.raw.bytes));
+            manifest.push_str(&format!("{sha}  {}\n", rel.unwrap_or_else(|_| item.source.clone())));
             items.push(item);
             Ok(())
         })?;
@@ -94,10 +96,24 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
     let format = meta.format.clone();
     let mut messages = Vec::with_capacity(items.len());
     let mut attachments = 0;
-    for item in &items {
-        let m = new_message(case, lock, item)?;
-        attachments += m.attachments.len();
-        messages.push(m);
+    for chunk in items.chunks(BATCH) {
+        // Parse a batch, store its messages and attachments with one sync,
+        // then describe them for the catalog.
+        let parsed: Vec<ParsedMail> = chunk.iter().map(|i| parse_mail(&i.raw.bytes)).collect();
+        let mut blobs: Vec<&[u8]> = Vec::new();
+        for (item, p) in chunk.iter().zip(&parsed) {
+            blobs.push(&item.raw.bytes);
+            blobs.extend(p.attachments.iter().map(|a| a.bytes.as_slice()));
+        }
+        let mut stored = case.store_evidence_batch(lock, &blobs)?.into_iter();
+        for (item, p) in chunk.iter().zip(&parsed) {
+            let sha = stored.next().expect("one per message").sha256_hex;
+            let atts: Vec<String> =
+                p.attachments.iter().map(|_| stored.next().expect("one per attachment").sha256_hex).collect();
+            let m = new_message(item, p, sha, atts);
+            attachments += m.attachments.len();
+            messages.push(m);
+        }
     }
     let flagged = messages.iter().filter(|m| !m.flags.is_empty()).count();
     let id = case.add_mail_source(lock, meta, &messages)?;
@@ -114,6 +130,9 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
     }
     Ok(())
 }
+
+/// Messages parsed and stored together (one file-system sync per batch).
+const BATCH: usize = 1024;
 
 /// Text of all attachments kept for search, at most this many bytes per message.
 const MAX_ATTACHMENT_TEXT: usize = 1 << 20;
@@ -140,10 +159,10 @@ fn add_attachment_text(out: &mut String, name: Option<&str>, content_type: &str,
     }
 }
 
-fn new_message(case: &Case, lock: &WriteLock, item: &Item) -> Result<NewMessage> {
+/// A message as the catalog records it; its bytes and its attachments' are
+/// already stored under `sha` and `attachment_shas`.
+fn new_message(item: &Item, p: &ParsedMail, sha: String, attachment_shas: Vec<String>) -> NewMessage {
     let raw: &RawMessage = &item.raw;
-    let stored = case.store_evidence_bytes(lock, &raw.bytes)?;
-    let p = parse_mail(&raw.bytes);
     let mut flags = raw.problems.clone();
     flags.extend(p.problems.iter().cloned());
     if p.from.is_none() {
@@ -154,29 +173,28 @@ fn new_message(case: &Case, lock: &WriteLock, item: &Item) -> Result<NewMessage>
     }
     let mut atts = Vec::with_capacity(p.attachments.len());
     let mut attachment_text = String::new();
-    for a in &p.attachments {
+    for (a, sha) in p.attachments.iter().zip(attachment_shas) {
         add_attachment_text(&mut attachment_text, a.name.as_deref(), &a.content_type, &a.bytes);
-        let s = case.store_evidence_bytes(lock, &a.bytes)?;
         atts.push(NewAttachment {
-            sha256: s.sha256_hex,
+            sha256: sha,
             name: a.name.clone(),
             content_type: a.content_type.clone(),
             size: a.bytes.len() as u64,
         });
     }
-    Ok(NewMessage {
-        sha256: stored.sha256_hex,
+    NewMessage {
+        sha256: sha,
         offset: raw.offset as i64,
         line: raw.line as i64,
-        message_id: p.message_id,
-        from: p.from,
-        to: p.to,
-        cc: p.cc,
-        subject: p.subject,
-        date: p.date,
+        message_id: p.message_id.clone(),
+        from: p.from.clone(),
+        to: p.to.clone(),
+        cc: p.cc.clone(),
+        subject: p.subject.clone(),
+        date: p.date.clone(),
         date_ms: p.date_ms,
-        in_reply_to: p.in_reply_to,
-        references: p.references,
+        in_reply_to: p.in_reply_to.clone(),
+        references: p.references.clone(),
         flags,
         meta: serde_json::json!({
             "container": item.container,
@@ -184,12 +202,12 @@ fn new_message(case: &Case, lock: &WriteLock, item: &Item) -> Result<NewMessage>
             "envelope": raw.envelope,
             "unquoted": raw.unquoted,
             "first_received_ms": p.first_received_ms,
-            "text": p.text,
+            "text": &p.text,
             "attachment_text": (!attachment_text.is_empty()).then_some(&attachment_text),
             "file": if item.container == "maildir" || item.container == "eml-folder" { Some(&item.source) } else { None },
         }),
         attachments: atts,
-    })
+    }
 }
 
 /// Recompute the thread of every message in the case (a new mailbox can join
