@@ -73,8 +73,8 @@ impl AccountGraph {
     }
 }
 
-/// One cluster as an investigator reads it.
-#[derive(Clone, Debug, Serialize)]
+/// One cluster as an investigator reads it (and as `clusters.json` stores it).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClusterSummary {
     pub id: u32,
     pub size: usize,

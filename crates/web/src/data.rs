@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use arrow_array::{Array, StringArray, TimestampMillisecondArray};
+use leaktrace_coord::cluster::ClusterSummary;
 use leaktrace_coord::results::{StoredEdge, StoredEvidence, read_edges, read_evidence};
 use leaktrace_store::{Case, RunRow, posts};
 use leaktrace_timeline::posts::{CasePost, PostFilter, load_posts};
 use rustc_hash::FxHashMap;
-use serde::Deserialize;
 
 use crate::server::{PageResult, WebError};
 
@@ -65,28 +65,13 @@ impl Activity {
     }
 }
 
-/// One cluster as stored by `leaktrace clusters` (clusters.json).
-#[derive(Clone, Debug, Deserialize)]
-pub struct StoredCluster {
-    pub id: u32,
-    pub size: usize,
-    pub accounts: Vec<String>,
-    pub density: f64,
-    #[serde(default)]
-    pub top_objects: Vec<(String, String, u64)>,
-    pub first_ms: Option<i64>,
-    pub last_ms: Option<i64>,
-    #[serde(default)]
-    pub labels: Vec<(String, u64)>,
-}
-
 /// A stored run that has a network: its edges, and its clusters when it is
 /// a clustering.
 pub struct GraphRun {
     pub run: RunRow,
     pub dir: PathBuf,
     pub edges: Vec<StoredEdge>,
-    pub clusters: Vec<StoredCluster>,
+    pub clusters: Vec<ClusterSummary>,
     /// Account → cluster id.
     pub membership: HashMap<String, u32>,
     /// The label the clusters were summarised by.
@@ -105,7 +90,7 @@ impl GraphRun {
             label = doc["label"].as_str().map(str::to_string);
         }
         let membership =
-            clusters.iter().flat_map(|c: &StoredCluster| c.accounts.iter().map(|a| (a.clone(), c.id))).collect();
+            clusters.iter().flat_map(|c: &ClusterSummary| c.accounts.iter().map(|a| (a.clone(), c.id))).collect();
         Ok(GraphRun { run, dir, edges, clusters, membership, label })
     }
 

@@ -13,14 +13,21 @@ pub const JS: &str = include_str!("../assets/app.js");
 const NAV: [(&str, &str); 4] =
     [("/", "Case"), ("/search", "Search"), ("/network", "Network"), ("/timeline", "Timeline")];
 
+/// What every document's head starts with.
+fn head_common() -> Markup {
+    html! {
+        meta charset="utf-8";
+        meta name="viewport" content="width=device-width, initial-scale=1";
+    }
+}
+
 /// A page of the web UI.
 pub fn page(title: &str, active: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
             head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
+                (head_common())
                 meta name="referrer" content="no-referrer";
                 title { (title) " · leaktrace" }
                 link rel="stylesheet" href="/assets/app.css";
@@ -50,8 +57,7 @@ pub fn standalone(title: &str, body: Markup) -> Markup {
         (DOCTYPE)
         html lang="en" {
             head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
+                (head_common())
                 meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:";
                 title { (title) }
                 style { (PreEscaped(CSS)) }

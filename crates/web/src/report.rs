@@ -11,7 +11,9 @@ use leaktrace_store::Case;
 use maud::{Markup, html};
 
 use crate::charts;
-use crate::data::{Cache, GraphRun, StoredCluster};
+use leaktrace_coord::cluster::ClusterSummary;
+
+use crate::data::{Cache, GraphRun};
 use crate::layout::{count, duration, opt_time, standalone, time_s};
 use crate::pages::account::partners;
 use crate::pages::overview::{messages_table, sources_table, verdict_order};
@@ -28,7 +30,7 @@ const EDGES_PER_CLUSTER: usize = 3;
 const EVIDENCE_PER_EDGE: usize = 5;
 
 /// The heaviest edges among a cluster's accounts: (a, b, network, weight), a < b.
-fn heaviest_inside<'g>(g: &'g GraphRun, c: &'g StoredCluster) -> Vec<(&'g str, &'g str, &'g str, u64)> {
+fn heaviest_inside<'g>(g: &'g GraphRun, c: &'g ClusterSummary) -> Vec<(&'g str, &'g str, &'g str, u64)> {
     let mut inside: Vec<(&str, &str, &str, u64)> = c
         .accounts
         .iter()

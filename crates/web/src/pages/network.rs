@@ -11,7 +11,9 @@ use leaktrace_coord::results::{StoredEdge, StoredEvidence};
 use maud::{Markup, html};
 use serde::{Deserialize, Deserializer};
 
-use crate::data::{GraphRun, StoredCluster, run_title};
+use leaktrace_coord::cluster::ClusterSummary;
+
+use crate::data::{GraphRun, run_title};
 use crate::graph;
 use crate::layout::{account_link, count, duration, enc, page as shell, time, time_s};
 use crate::server::{App, PageResult, WebError};
@@ -231,7 +233,7 @@ fn clip(s: &str, max: usize) -> String {
 fn legend(g: &GraphRun, d: &Drawing<'_>) -> Markup {
     let shown: BTreeSet<u32> = d.nodes.iter().filter_map(|a| g.membership.get(*a).copied()).collect();
     let unclustered = d.nodes.iter().any(|a| !g.membership.contains_key(*a));
-    let clusters: Vec<&StoredCluster> = g.clusters.iter().filter(|c| shown.contains(&c.id)).collect();
+    let clusters: Vec<&ClusterSummary> = g.clusters.iter().filter(|c| shown.contains(&c.id)).collect();
     html! {
         @if !clusters.is_empty() || (unclustered && !g.clusters.is_empty()) {
             div.legend {
