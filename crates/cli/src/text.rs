@@ -23,6 +23,23 @@ pub fn rfc3339_ms(ms: i64) -> String {
         .unwrap_or_else(|| format!("{ms} ms"))
 }
 
+/// A memory size: `512M`, `8G`, `8GiB`, `1.5g`, or bytes.
+pub fn parse_size(s: &str) -> anyhow::Result<u64> {
+    let t = s.trim().to_ascii_lowercase();
+    let t = t.strip_suffix("ib").or_else(|| t.strip_suffix('b')).unwrap_or(&t);
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, 'k')) => (&t[..i], 1u64 << 10),
+        Some((i, 'm')) => (&t[..i], 1 << 20),
+        Some((i, 'g')) => (&t[..i], 1 << 30),
+        Some((i, 't')) => (&t[..i], 1 << 40),
+        _ => (t, 1),
+    };
+    match num.trim().parse::<f64>() {
+        Ok(n) if n > 0.0 && n.is_finite() => Ok((n * mult as f64) as u64),
+        _ => anyhow::bail!("{s:?} is not a memory size; write it as 512M, 8G or a number of bytes"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +50,16 @@ mod tests {
         assert_eq!(thousands(825112), "825,112");
         assert_eq!(thousands(-1234), "-1,234");
         assert_eq!(rfc3339_ms(1504813920000), "2017-09-07T19:52:00Z");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512M").unwrap(), 512 << 20);
+        assert_eq!(parse_size("8GiB").unwrap(), 8 << 30);
+        assert_eq!(parse_size("1.5g").unwrap(), 3 << 29);
+        assert_eq!(parse_size("4096").unwrap(), 4096);
+        for bad in ["", "G", "-1G", "0", "lots"] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -3,8 +3,15 @@
 //! sort-based aggregation of the account pairs found. No pair of actions
 //! on different objects is ever compared, and the work is proportional to
 //! the number of co-actions found, not to the square of the posts.
+//!
+//! Memory is bounded: the table of account pairs is built in as many
+//! passes as the memory limit requires, each pass keeping the pairs of one
+//! hash share (every pair falls in exactly one share, so the edges are the
+//! same whatever the number of passes). A pass re-scans the windows, which
+//! costs far less than the sort it saves memory for.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
@@ -65,57 +72,129 @@ fn runs(sorted: &[(u64, u64)]) -> Vec<(u64, u64, u64)> {
     out
 }
 
-/// Undirected co-action edges. For each pair of accounts a < b: `weight` is
-/// the number of distinct objects on which they acted within `window_ms` of
-/// each other, `events` the number of such pairs of actions.
-pub(crate) fn undirected(acts: &[Action], window_ms: i64, min_weight: u64) -> Vec<Edge> {
-    let gs = groups(acts);
-    let parts: Vec<Vec<(u64, u64)>> = gs
-        .par_iter()
-        .fold(
-            || (Vec::new(), Vec::new()),
-            |(mut out, mut buf): (Vec<(u64, u64)>, Vec<u64>), g| {
-                buf.clear();
-                let a = &acts[g.clone()];
-                for i in 0..a.len() {
-                    for b in &a[i + 1..] {
-                        if b.t - a[i].t > window_ms {
-                            break;
-                        }
-                        if b.acct != a[i].acct {
-                            buf.push(pair_key(a[i].acct.min(b.acct), a[i].acct.max(b.acct)));
-                        }
-                    }
-                }
-                buf.sort_unstable();
-                let mut j = 0;
-                while j < buf.len() {
-                    let k = buf[j];
-                    let mut n = 0;
-                    while j < buf.len() && buf[j] == k {
-                        n += 1;
-                        j += 1;
-                    }
-                    out.push((k, n));
-                }
-                (out, buf)
-            },
-        )
-        .map(|(out, _)| out)
-        .collect();
+static MEMORY_LIMIT: AtomicU64 = AtomicU64::new(0);
+
+/// Limit the memory of the pair tables (bytes; 0: automatic, half of the
+/// memory available when a network is computed).
+pub fn set_memory_limit(bytes: u64) {
+    MEMORY_LIMIT.store(bytes, Ordering::Relaxed);
+}
+
+fn memory_limit() -> u64 {
+    match MEMORY_LIMIT.load(Ordering::Relaxed) {
+        0 => (available_memory().unwrap_or(8 << 30) / 2).max(256 << 20),
+        n => n,
+    }
+}
+
+/// MemAvailable of /proc/meminfo (Linux), in bytes. Read by hand: one line
+/// of one file does not justify a system-information crate.
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Passes needed for at most `entries` pair entries: each entry is 16
+/// bytes, held twice while the per-thread parts are gathered and sorted.
+fn passes_for(entries: u64) -> u64 {
+    (entries * 32).div_ceil(memory_limit()).max(1)
+}
+
+/// The pass (of `passes`) that keeps account pair `k`.
+fn share(k: u64, passes: u64) -> u64 {
+    if passes == 1 { 0 } else { (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % passes }
+}
+
+/// Gather the per-thread parts of one pass, sort them, and sum runs of equal
+/// account pairs into edges of at least `min_weight`.
+fn aggregate(parts: Vec<Vec<(u64, u64)>>, min_weight: u64, edges: &mut Vec<Edge>) {
     let mut all: Vec<(u64, u64)> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
     for p in parts {
         all.extend(p);
     }
     all.par_sort_unstable_by_key(|e| e.0);
-    runs(&all)
-        .into_iter()
-        .filter(|&(_, objects, _)| objects >= min_weight)
-        .map(|(k, objects, events)| {
-            let (s, t) = unpair(k);
-            Edge { source: s, target: t, weight: objects, events, score: None }
+    edges.extend(runs(&all).into_iter().filter(|&(_, n, _)| n >= min_weight).map(|(k, n, events)| {
+        let (s, t) = unpair(k);
+        Edge { source: s, target: t, weight: n, events, score: None }
+    }));
+}
+
+/// Pairs of actions on the same object within the window, the same
+/// account's included: an upper bound of the pair entries of a pass.
+fn window_pairs(acts: &[Action], gs: &[Range<usize>], window_ms: i64) -> u64 {
+    gs.par_iter()
+        .map(|g| {
+            let a = &acts[g.clone()];
+            let (mut n, mut h) = (0u64, 0usize);
+            for i in 0..a.len() {
+                h = h.max(i);
+                while h + 1 < a.len() && a[h + 1].t - a[i].t <= window_ms {
+                    h += 1;
+                }
+                n += (h - i) as u64;
+            }
+            n
         })
-        .collect()
+        .sum()
+}
+
+/// Undirected co-action edges. For each pair of accounts a < b: `weight` is
+/// the number of distinct objects on which they acted within `window_ms` of
+/// each other, `events` the number of such pairs of actions.
+pub(crate) fn undirected(acts: &[Action], window_ms: i64, min_weight: u64) -> Vec<Edge> {
+    let passes = passes_for(window_pairs(acts, &groups(acts), window_ms));
+    undirected_in(acts, window_ms, min_weight, passes)
+}
+
+fn undirected_in(acts: &[Action], window_ms: i64, min_weight: u64, passes: u64) -> Vec<Edge> {
+    let gs = groups(acts);
+    let mut edges = Vec::new();
+    for pass in 0..passes {
+        let parts: Vec<Vec<(u64, u64)>> = gs
+            .par_iter()
+            .fold(
+                || (Vec::new(), Vec::new()),
+                |(mut out, mut buf): (Vec<(u64, u64)>, Vec<u64>), g| {
+                    buf.clear();
+                    let a = &acts[g.clone()];
+                    for i in 0..a.len() {
+                        for b in &a[i + 1..] {
+                            if b.t - a[i].t > window_ms {
+                                break;
+                            }
+                            if b.acct != a[i].acct {
+                                let k = pair_key(a[i].acct.min(b.acct), a[i].acct.max(b.acct));
+                                if share(k, passes) == pass {
+                                    buf.push(k);
+                                }
+                            }
+                        }
+                    }
+                    buf.sort_unstable();
+                    // One entry per (object, pair): its events in the value.
+                    let mut j = 0;
+                    while j < buf.len() {
+                        let k = buf[j];
+                        let mut n = 0;
+                        while j < buf.len() && buf[j] == k {
+                            n += 1;
+                            j += 1;
+                        }
+                        out.push((k, n));
+                    }
+                    (out, buf)
+                },
+            )
+            .map(|(out, _)| out)
+            .collect();
+        aggregate(parts, min_weight, &mut edges);
+    }
+    if passes > 1 {
+        edges.par_sort_unstable_by_key(|e| (e.source, e.target));
+    }
+    edges
 }
 
 /// The pairs of actions behind the kept undirected edges.
@@ -207,55 +286,60 @@ fn by_message(acts: &[Action], n_msgs: usize) -> (Vec<usize>, Vec<u32>) {
 /// matching pairs of actions. Self-loops are dropped.
 pub(crate) fn directed(acts: &[Action], n_msgs: usize, window_ms: i64, min_weight: u64) -> Vec<Edge> {
     let (lo, hi) = bounds(acts, window_ms);
+    let passes = passes_for((0..acts.len()).map(|p| (hi[p] - lo[p]) as u64).sum());
+    directed_in(acts, n_msgs, (&lo, &hi), min_weight, passes)
+}
+
+fn directed_in(acts: &[Action], n_msgs: usize, (lo, hi): (&[u32], &[u32]), min_weight: u64, passes: u64) -> Vec<Edge> {
     let (start, pos) = by_message(acts, n_msgs);
     const CHUNK: usize = 1 << 14;
     let chunks: Vec<Range<usize>> =
         (0..n_msgs.div_ceil(CHUNK)).map(|c| c * CHUNK..((c + 1) * CHUNK).min(n_msgs)).collect();
-    let parts: Vec<Vec<(u64, u64)>> = chunks
-        .par_iter()
-        .map(|r| {
-            let mut out: Vec<(u64, u64)> = Vec::new();
-            let mut others: Vec<u32> = Vec::new();
-            for m in r.clone() {
-                let ps = &pos[start[m]..start[m + 1]];
-                if ps.is_empty() {
-                    continue;
-                }
-                let u1 = acts[ps[0] as usize].acct;
-                others.clear();
-                for &p in ps {
-                    let p = p as usize;
-                    others.extend(acts[lo[p] as usize..=hi[p] as usize].iter().map(|q| q.acct).filter(|&u| u != u1));
-                }
-                others.sort_unstable();
-                // One entry per (message, other account): its events in the value.
-                let mut j = 0;
-                while j < others.len() {
-                    let u2 = others[j];
-                    let mut n = 0;
-                    while j < others.len() && others[j] == u2 {
-                        n += 1;
-                        j += 1;
+    let mut edges = Vec::new();
+    for pass in 0..passes {
+        let parts: Vec<Vec<(u64, u64)>> = chunks
+            .par_iter()
+            .map(|r| {
+                let mut out: Vec<(u64, u64)> = Vec::new();
+                let mut others: Vec<u32> = Vec::new();
+                for m in r.clone() {
+                    let ps = &pos[start[m]..start[m + 1]];
+                    if ps.is_empty() {
+                        continue;
                     }
-                    out.push((pair_key(u1, u2), n));
+                    let u1 = acts[ps[0] as usize].acct;
+                    others.clear();
+                    for &p in ps {
+                        let p = p as usize;
+                        others.extend(
+                            acts[lo[p] as usize..=hi[p] as usize]
+                                .iter()
+                                .map(|q| q.acct)
+                                .filter(|&u| u != u1 && share(pair_key(u1, u), passes) == pass),
+                        );
+                    }
+                    others.sort_unstable();
+                    // One entry per (message, other account): its events in the value.
+                    let mut j = 0;
+                    while j < others.len() {
+                        let u2 = others[j];
+                        let mut n = 0;
+                        while j < others.len() && others[j] == u2 {
+                            n += 1;
+                            j += 1;
+                        }
+                        out.push((pair_key(u1, u2), n));
+                    }
                 }
-            }
-            out
-        })
-        .collect();
-    let mut all: Vec<(u64, u64)> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for p in parts {
-        all.extend(p);
+                out
+            })
+            .collect();
+        aggregate(parts, min_weight, &mut edges);
     }
-    all.par_sort_unstable_by_key(|e| e.0);
-    runs(&all)
-        .into_iter()
-        .filter(|&(_, msgs, _)| msgs >= min_weight)
-        .map(|(k, msgs, events)| {
-            let (s, t) = unpair(k);
-            Edge { source: s, target: t, weight: msgs, events, score: None }
-        })
-        .collect()
+    if passes > 1 {
+        edges.par_sort_unstable_by_key(|e| (e.source, e.target));
+    }
+    edges
 }
 
 /// The pairs of actions behind the kept directed edges.
@@ -321,5 +405,41 @@ mod tests {
         assert_eq!(e.len(), 2);
         assert_eq!((e[0].source, e[0].target, e[0].weight, e[0].events), (0, 1, 1, 2));
         assert_eq!((e[1].source, e[1].target, e[1].weight, e[1].events), (1, 0, 2, 2));
+    }
+
+    /// Pseudo-random actions: 40 accounts on 25 objects over 10 minutes.
+    fn random_actions(n: u32) -> Vec<Action> {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let mut a: Vec<Action> = (0..n)
+            .map(|p| Action { obj: next(25) as u32, t: next(600_000) as i64, acct: next(40) as u32, post: p, msg: p })
+            .collect();
+        sort(&mut a);
+        a
+    }
+
+    #[test]
+    fn passes_split_pairs_without_changing_edges() {
+        let a = random_actions(3000);
+        let one = undirected_in(&a, 30_000, 1, 1);
+        assert!(one.len() > 100, "{}", one.len());
+        for passes in [2, 7] {
+            assert_eq!(undirected_in(&a, 30_000, 1, passes), one);
+            assert_eq!(undirected_in(&a, 30_000, 2, passes), undirected_in(&a, 30_000, 2, 1));
+        }
+        let (lo, hi) = bounds(&a, 30_000);
+        let one = directed_in(&a, a.len(), (&lo, &hi), 1, 1);
+        assert!(one.len() > 100, "{}", one.len());
+        for passes in [3, 5] {
+            assert_eq!(directed_in(&a, a.len(), (&lo, &hi), 1, passes), one);
+        }
+        // The bound counts every pair in the window, so it is at least the events found.
+        let events: u64 = undirected_in(&a, 30_000, 1, 1).iter().map(|e| e.events).sum();
+        assert!(window_pairs(&a, &groups(&a), 30_000) >= events);
     }
 }

@@ -42,6 +42,7 @@ pub mod text;
 use serde::{Deserialize, Serialize};
 
 pub use cluster::{ClusterParams, ClusterResult, ClusterSummary, Method};
+pub use engine::set_memory_limit;
 pub use networks::{compute, compute_table};
 pub use posts::PostTable;
 pub use results::{RUN_KIND, StoredEdge, load_run, save_run, summary_json as results_summary};

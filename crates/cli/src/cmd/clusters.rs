@@ -80,6 +80,13 @@ pub struct Args {
     /// Do not store the clustering in the case.
     #[arg(long)]
     pub no_store: bool,
+    /// Do not keep the pairs of posts behind each edge: no shared objects or
+    /// time spans per cluster, far less memory on huge networks.
+    #[arg(long)]
+    pub no_evidence: bool,
+    /// Memory for the table of account pairs (512M, 8G) [default: half the memory available].
+    #[arg(long, value_name = "SIZE", value_parser = crate::text::parse_size)]
+    pub memory: Option<u64>,
     /// Print the clusters as JSON.
     #[arg(long)]
     pub json: bool,
@@ -128,7 +135,7 @@ pub fn run(args: Args) -> Result<()> {
         (None, None) => bail!("give --network and --window, or --run ID of a stored coord run"),
     };
     let case = Case::open(&args.dir)?;
-    let params: Params = match explicit {
+    let mut params: Params = match explicit {
         Some(p) => p,
         None => {
             let id = args.run.expect("checked");
@@ -137,6 +144,12 @@ pub fn run(args: Args) -> Result<()> {
             serde_json::from_value(run.params.clone()).with_context(|| format!("run #{id}: unreadable parameters"))?
         }
     };
+    if args.no_evidence {
+        params.evidence = false;
+    }
+    if let Some(m) = args.memory {
+        leaktrace_coord::set_memory_limit(m);
+    }
     let label_key = match &args.label {
         Some(k) => Some(k.clone()),
         None => case.label_keys()?.into_iter().find(|k| k == "account_category"),
@@ -201,6 +214,14 @@ pub fn run(args: Args) -> Result<()> {
         method,
         cparams.resolution
     );
+    for n in &result.networks {
+        println!(
+            "  {:<16} {:>12} edges {:>14} evidence rows",
+            n.network.name(),
+            thousands(n.edges.len() as i64),
+            thousands(n.evidence.len() as i64)
+        );
+    }
     for c in clusters.clusters.iter().take(args.top) {
         let span = match (c.first_ms, c.last_ms) {
             (Some(a), Some(b)) => format!("{} .. {}", rfc3339_ms(a), rfc3339_ms(b)),

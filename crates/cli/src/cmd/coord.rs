@@ -44,6 +44,10 @@ use crate::text::thousands;
 ///
 /// DURATION: seconds (60, 60s) or 10m, 1h, 2d.
 ///
+/// Memory: the table of account pairs is built in as many passes as
+/// --memory allows (default: half the memory available), so a network of
+/// any size fits; more passes cost time, never change the edges.
+///
 /// Examples:
 ///   leaktrace coord mycase --network co-retweet,co-link --window 60s --out edges.gexf
 ///   leaktrace coord mycase --network co-retweet --window 60 --compat qut --out qut.csv
@@ -82,6 +86,9 @@ pub struct Args {
     /// Do not store the run in the case (only --out).
     #[arg(long)]
     pub no_store: bool,
+    /// Memory for the table of account pairs (512M, 8G) [default: half the memory available].
+    #[arg(long, value_name = "SIZE", value_parser = crate::text::parse_size)]
+    pub memory: Option<u64>,
     /// Fail instead of waiting when another process writes the case.
     #[arg(long)]
     pub no_wait: bool,
@@ -132,6 +139,9 @@ pub fn run(args: Args) -> Result<()> {
         args.sync_p,
     )?;
     params.evidence = !args.no_evidence;
+    if let Some(m) = args.memory {
+        leaktrace_coord::set_memory_limit(m);
+    }
     if let Some(out) = &args.out {
         export::Format::from_path(out)?;
     }

@@ -108,6 +108,7 @@ pub fn run(args: Args) -> Result<()> {
             inputs: vec![args.case.clone()],
             keys: Some(keys_dir.clone()),
             online: false,
+            dns_server: None,
             json: false,
             sort_into: None,
             mbox_variant: None,
@@ -137,6 +138,8 @@ pub fn run(args: Args) -> Result<()> {
         top: 5,
         out: None,
         no_store: false,
+        no_evidence: false,
+        memory: None,
         json: false,
     })?;
     println!();
