@@ -146,10 +146,17 @@ fn emails_by_sender_recipient_subject_and_kind() {
     ok(lt(&[&"ingest", &dir, &fixture("mail/generated/mboxo.mbox"), &fixture("timeline/posts.csv"), &"--quiet"]));
     assert_eq!(total(&dir, "from:ann@leaktrace.test"), 3);
     assert_eq!(total(&dir, "to:bob@example.org"), 3);
+    // Words of names and addresses match too, whole words only.
+    assert_eq!(total(&dir, "from:ann"), 3);
+    assert_eq!(total(&dir, "from:example"), 3);
+    assert_eq!(total(&dir, "to:bob"), 3);
+    assert_eq!(total(&dir, "from:an"), 0);
+    assert_eq!(total(&dir, "from:bob"), 0);
     assert_eq!(total(&dir, "sender_domain:leaktrace.test"), 3);
     assert_eq!(search(&dir, "101", &["--from", "ann@leaktrace.test"])["total"], 1);
     assert_eq!(search(&dir, "", &["--from", "leaktrace.test"])["total"], 3);
     assert_eq!(search(&dir, "", &["--from", "nobody@example.org"])["total"], 0);
+    assert_eq!(search(&dir, "", &["--from", "Ann"])["total"], 3);
     let v = search(&dir, "subject:\"message 101\"", &[]);
     assert_eq!(v["total"], 1);
     assert_eq!(

@@ -27,9 +27,10 @@ pub struct ArticleDoc {
 pub struct EmailDoc {
     pub item: i64,
     pub time_ms: Option<i64>,
+    /// The address fields as written (names included).
     pub from: String,
-    pub to: Vec<String>,
-    pub cc: Vec<String>,
+    pub to: String,
+    pub cc: String,
     pub subject: String,
     pub body: String,
     pub attachment_text: String,
@@ -112,15 +113,12 @@ pub fn to_tantivy(f: &Fields, source: &SourceRow, doc: &Document) -> TantivyDocu
             if let Some(ms) = e.time_ms {
                 time(&mut d, ms);
             }
+            // The From field as written first: it is the stored value hits show.
             d.add_text(f.from, &e.from);
-            for a in addresses(&e.from) {
-                d.add_text(f.from, a);
-            }
-            for t in &e.to {
-                d.add_text(f.to, t);
-            }
-            for c in &e.cc {
-                d.add_text(f.cc, c);
+            for (field, raw) in [(f.from, &e.from), (f.to, &e.to), (f.cc, &e.cc)] {
+                for t in address_terms(raw) {
+                    d.add_text(field, t);
+                }
             }
             d.add_text(f.subject, &e.subject);
             d.add_text(f.text, &e.body);
@@ -146,6 +144,22 @@ pub fn addresses(field: &str) -> Vec<String> {
         .map(|w| w.trim_matches(|c: char| !(c.is_alphanumeric() || c == '@')).to_lowercase())
         .filter(|w| w.len() > 2)
         .collect()
+}
+
+/// What `from:`, `to:` and `cc:` match in an address field: each whole
+/// address, and each word of the names and addresses (`from:podesta` finds
+/// "John Podesta <john.podesta@gmail.com>"; so do `from:john.podesta@gmail.com`,
+/// `from:gmail.com` and `from:gmail`).
+pub fn address_terms(field: &str) -> Vec<String> {
+    let mut out = addresses(field);
+    let domains: Vec<String> = out.iter().filter_map(|a| a.rsplit_once('@')).map(|(_, d)| d.to_string()).collect();
+    out.extend(domains);
+    for w in field.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        out.push(w.to_lowercase());
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 fn article_from_meta(item: i64, meta: &serde_json::Value) -> ArticleDoc {
@@ -201,8 +215,8 @@ pub fn source_documents(case: &Case, source: &SourceRow, mut each: impl FnMut(Do
                     time_ms: m.date_ms,
                     sender_domain: from.first().and_then(|a| a.rsplit_once('@')).map(|(_, d)| d.to_string()),
                     from: m.from.clone().unwrap_or_default(),
-                    to: addresses(m.to.as_deref().unwrap_or("")),
-                    cc: addresses(m.cc.as_deref().unwrap_or("")),
+                    to: m.to.clone().unwrap_or_default(),
+                    cc: m.cc.clone().unwrap_or_default(),
                     subject: m.subject.clone().unwrap_or_default(),
                     body: text("text"),
                     attachment_text: text("attachment_text"),
@@ -213,4 +227,22 @@ pub fn source_documents(case: &Case, source: &SourceRow, mut each: impl FnMut(Do
         _ => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_terms_are_whole_addresses_and_words() {
+        let t = address_terms("\"John Podesta\" <John.Podesta@Gmail.com>, eryn@example.org");
+        for want in
+            ["john.podesta@gmail.com", "eryn@example.org", "gmail.com", "john", "podesta", "gmail", "eryn", "com"]
+        {
+            assert!(t.contains(&want.to_string()), "{want} missing from {t:?}");
+        }
+        // Not a substring search: no term is a fragment of a word.
+        assert!(!t.iter().any(|x| x == "pod" || x == "john podesta"), "{t:?}");
+        assert!(address_terms("").is_empty());
+    }
 }

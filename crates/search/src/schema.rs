@@ -9,7 +9,7 @@ use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
 
 /// Bumped when the schema or what goes into it changes; an index of
 /// another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Exact keyword values, compared lower-cased.
 pub const KEYWORD_TOKENIZER: &str = "keyword";
@@ -30,9 +30,9 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("domain", "link domain (posts, articles)"),
     ("language", "language as the source gives it"),
     ("outlet", "article outlet"),
-    ("from", "email sender address (or the From field as written)"),
-    ("to", "email recipient address"),
-    ("cc", "email copy address"),
+    ("from", "email sender: a whole address, or any word of the name or address (from:podesta)"),
+    ("to", "email recipient: a whole address, or any word of the name or address"),
+    ("cc", "email copy recipient: a whole address, or any word of the name or address"),
     ("sender_domain", "email sender's domain"),
     ("dkim", "DKIM verdict: verified, unverified, unsigned"),
     ("source", "case source id"),

@@ -48,7 +48,7 @@ pub struct Args {
     /// Skip this many hits first (paging).
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
-    /// Only emails from this sender (address or domain; same as adding from:ADDR).
+    /// Only emails from this sender: an address, a domain, or a word of the name (same as adding from:"X").
     #[arg(long, value_name = "ADDR")]
     pub from: Option<String>,
     /// Only documents at or after this time (2016-10-07, or 2016-10-07 16:32 ET, RFC 3339).
@@ -152,12 +152,8 @@ pub fn run(args: Args) -> Result<()> {
     };
     let mut query = args.query.clone().unwrap_or_default();
     if let Some(from) = &args.from {
-        let field = if from.contains('@') { "from" } else { "sender_domain" };
-        query = format!(
-            "({}) AND {field}:\"{}\"",
-            if query.trim().is_empty() { "*" } else { &query },
-            from.replace('"', "")
-        );
+        query =
+            format!("({}) AND from:\"{}\"", if query.trim().is_empty() { "*" } else { &query }, from.replace('"', ""));
     }
     let req = Request {
         query,
