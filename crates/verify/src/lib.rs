@@ -311,20 +311,30 @@ pub fn key_names(raw: &[u8]) -> Vec<(String, String)> {
 
 /// The one place that may query DNS: `--online`.
 pub mod online {
+    use std::net::SocketAddr;
+
+    use mail_auth::hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
+
     /// Per name: the record, `None` when DNS has none, or the resolver's error.
     pub type Fetched = Vec<(String, Result<Option<String>, String>)>;
 
-    /// Look up `selector._domainkey.domain` TXT records through the system's
-    /// resolver. Per name: `Ok(Some(value))`, `Ok(None)` when DNS has no such
-    /// record, or `Err` for a resolver failure.
-    pub fn fetch_keys(names: &[String]) -> Result<Fetched, String> {
+    /// Look up `selector._domainkey.domain` TXT records. With `server`, only
+    /// that DNS server is asked (UDP, then TCP on the same port for answers
+    /// too long for UDP) and the system's resolver configuration is not read;
+    /// without it, the system's resolver is used. Per name: `Ok(Some(value))`,
+    /// `Ok(None)` when DNS has no such record, or `Err` for a resolver failure.
+    pub fn fetch_keys(names: &[String], server: Option<SocketAddr>) -> Result<Fetched, String> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the DNS client: {e}"))?;
         let auth = rt.block_on(async {
-            mail_auth::MessageAuthenticator::new_system_conf()
-                .map_err(|e| format!("cannot read the system's DNS configuration: {e}"))
+            match server {
+                Some(addr) => mail_auth::MessageAuthenticator::new(server_config(addr), ResolverOpts::default())
+                    .map_err(|e| format!("cannot set up the DNS client for {addr}: {e}")),
+                None => mail_auth::MessageAuthenticator::new_system_conf()
+                    .map_err(|e| format!("cannot read the system's DNS configuration: {e}")),
+            }
         })?;
         let mut out = Vec::new();
         for name in names {
@@ -339,5 +349,17 @@ pub mod online {
             out.push((name.clone(), r));
         }
         Ok(out)
+    }
+
+    /// One name server at `addr`: UDP first, TCP when an answer is truncated.
+    fn server_config(addr: SocketAddr) -> ResolverConfig {
+        let connections = [ConnectionConfig::udp(), ConnectionConfig::tcp()]
+            .into_iter()
+            .map(|mut c| {
+                c.port = addr.port();
+                c
+            })
+            .collect();
+        ResolverConfig::from_name_servers(vec![NameServerConfig::new(addr.ip(), true, connections)])
     }
 }

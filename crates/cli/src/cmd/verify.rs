@@ -1,8 +1,9 @@
-//! `leaktrace verify FILE|DIR... --keys ARCHIVE [--online] [--json] [--sort-into OUTDIR]`
+//! `leaktrace verify FILE|DIR... --keys ARCHIVE [--online [--dns-server ADDR:PORT]] [--json] [--sort-into OUTDIR]`
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -33,7 +34,9 @@ const LINES_SHOWN: usize = 100;
 /// `selector._domainkey.domain TXT-value` (dig output works too), or a folder
 /// of `selector._domainkey.domain.txt` files. No DNS query is ever made unless
 /// --online is given; then keys missing from the archive are looked up and
-/// appended to it with the date they were fetched.
+/// appended to it with the date they were fetched. They are looked up through
+/// the system's resolver, or with --dns-server ADDR:PORT through that DNS
+/// server alone (e.g. a newsroom's own resolver).
 ///
 /// For each signature, the header signature and the body hash are judged
 /// apart ("headers authentic, body altered"), with a reason word:
@@ -50,6 +53,7 @@ const LINES_SHOWN: usize = 100;
 ///   leaktrace verify leak.mbox --keys keys.txt
 ///   leaktrace verify maildir/ --keys keys/ --json > report.json
 ///   leaktrace verify dump.mbox.gz --keys keys.txt --sort-into sorted/
+///   leaktrace verify leak.mbox --keys keys.txt --online --dns-server 192.0.2.53:53
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -62,6 +66,11 @@ pub struct Args {
     /// Look up keys missing from the archive in DNS and append them to the archive.
     #[arg(long)]
     pub online: bool,
+    /// With --online: ask this DNS server instead of the system's, e.g. a newsroom's own
+    /// resolver (IP address and port, such as 192.0.2.53:53 or [2001:db8::53]:53; the
+    /// port defaults to 53). UDP, and TCP on the same port for long answers.
+    #[arg(long, value_name = "ADDR:PORT", value_parser = parse_dns_server)]
+    pub dns_server: Option<SocketAddr>,
     /// Print one JSON array with an object per message (summary on stderr).
     #[arg(long)]
     pub json: bool,
@@ -80,6 +89,13 @@ pub struct Args {
     /// Only the summary, no line per message.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `ADDR:PORT` or a bare IP address (port 53). Not a host name: finding it would take a DNS query.
+fn parse_dns_server(s: &str) -> std::result::Result<SocketAddr, String> {
+    s.parse::<SocketAddr>().or_else(|_| s.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53))).map_err(|_| {
+        format!("{s:?} is not an IP address and port such as 192.0.2.53:53 or [2001:db8::53]:53 (not a host name)")
+    })
 }
 
 fn parse_variant(s: &str) -> std::result::Result<MboxVariant, String> {
@@ -114,6 +130,14 @@ struct Row<'a> {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if let Some(server) = args.dns_server
+        && !args.online
+    {
+        bail!(
+            "--dns-server {server} needs --online: without --online no DNS query is made \
+             (add --online to fetch missing keys from that server, or drop --dns-server)"
+        );
+    }
     let keys = match &args.keys {
         Some(p) if !p.exists() && !args.online => bail!("{}: no such key archive", p.display()),
         Some(p) => KeyArchive::load(p)?,
@@ -138,7 +162,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut out = Output::new(&args)?;
     let mut failed = 0;
     let mut batch: Vec<Item> = Vec::with_capacity(BATCH);
-    let mut fetcher = Fetcher::default();
+    let mut fetcher = Fetcher::new(args.dns_server);
     for input in &args.inputs {
         let r = for_each_message(input, args.mbox_variant, &mut |item| {
             batch.push(item);
@@ -184,12 +208,19 @@ pub fn flush(
 }
 
 /// Keys fetched from DNS for `--online`, each name asked once per run.
+/// `Default` asks the system's resolver.
 #[derive(Default)]
 pub struct Fetcher {
     asked: HashSet<String>,
+    /// `--dns-server`: the one DNS server to ask instead of the system's resolver.
+    server: Option<SocketAddr>,
 }
 
 impl Fetcher {
+    pub fn new(server: Option<SocketAddr>) -> Fetcher {
+        Fetcher { asked: HashSet::new(), server }
+    }
+
     pub fn fetch_missing(&mut self, verifier: &mut Verifier, batch: &[Item]) -> Result<()> {
         let mut names = Vec::new();
         for item in batch {
@@ -204,7 +235,7 @@ impl Fetcher {
             return Ok(());
         }
         let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-        for (name, r) in leaktrace_verify::online::fetch_keys(&names).map_err(anyhow::Error::msg)? {
+        for (name, r) in leaktrace_verify::online::fetch_keys(&names, self.server).map_err(anyhow::Error::msg)? {
             match r {
                 Ok(Some(value)) => {
                     verifier
