@@ -185,8 +185,9 @@ impl Case {
         let mut out = Vec::with_capacity(blobs.len());
         let mut pending: Vec<(PathBuf, PathBuf)> = Vec::new();
         let mut written: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for bytes in blobs {
-            let sha256: [u8; 32] = Sha256::digest(bytes).into();
+        use rayon::prelude::*;
+        let hashes: Vec<[u8; 32]> = blobs.par_iter().map(|b| Sha256::digest(b).into()).collect();
+        for (bytes, sha256) in blobs.iter().zip(hashes) {
             let hex = hex::encode(sha256);
             let dest = path_for(self.root(), &hex);
             let newly_stored = !dest.exists() && written.insert(hex.clone());

@@ -1,6 +1,7 @@
 //! Mail into a case (`leaktrace ingest DIR box.mbox | maildir/ | folder/`)
 //! and `leaktrace verify DIR` over a case's mail.
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
@@ -96,10 +97,11 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
     let format = meta.format.clone();
     let mut messages = Vec::with_capacity(items.len());
     let mut attachments = 0;
-    for chunk in items.chunks(BATCH) {
-        // Parse a batch, store its messages and attachments with one sync,
-        // then describe them for the catalog.
-        let parsed: Vec<ParsedMail> = chunk.iter().map(|i| parse_mail(&i.raw.bytes)).collect();
+    let mut items = items;
+    for chunk in items.chunks_mut(BATCH) {
+        // Parse a batch (on every core), store its messages and attachments
+        // with one sync, then describe them for the catalog.
+        let parsed: Vec<ParsedMail> = chunk.par_iter().map(|i| parse_mail(&i.raw.bytes)).collect();
         let mut blobs: Vec<&[u8]> = Vec::new();
         for (item, p) in chunk.iter().zip(&parsed) {
             blobs.push(&item.raw.bytes);
@@ -113,6 +115,11 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
             let m = new_message(item, p, sha, atts);
             attachments += m.attachments.len();
             messages.push(m);
+        }
+        drop(parsed);
+        // The stored copy is the evidence now; only each message's line is needed below.
+        for item in chunk.iter_mut() {
+            item.raw.bytes = Vec::new();
         }
     }
     let flagged = messages.iter().filter(|m| !m.flags.is_empty()).count();
@@ -236,7 +243,7 @@ pub fn verify_case(dir: &Path, keys: KeyArchive, args: &verify::Args) -> Result<
     let opts = Options { second_opinion: args.second_opinion, attachments: true };
     let mut verifier = Verifier::new(keys, opts);
     let mut out = Output::new(args)?;
-    let mut fetcher = Fetcher::default();
+    let mut fetcher = Fetcher::new(args.dns_server);
     let mut verdicts = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(4096) {
         let mut batch = Vec::with_capacity(chunk.len());
