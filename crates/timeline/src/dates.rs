@@ -14,7 +14,8 @@
 //! - A date with a year is taken as written.
 //! - A date without a year takes the year last stated in the article before
 //!   it (a full date, or a year such as "in 2016" or "the 2016 election");
-//!   failing that, the latest such day on or before the article's date.
+//!   failing that, the such day nearest the article's date (earlier on a
+//!   tie), so an upcoming date in a preview reads as upcoming.
 //! - "yesterday", "today", "two days ago", "on Monday" resolve against the
 //!   article's date.
 //! - A relative phrase ("15 minutes later", "the next day", "two days after
@@ -749,17 +750,21 @@ impl Ctx {
         let Some(a) = self.article else {
             return Err("no year, and neither the article's context nor its date gives one".into());
         };
-        for y in [a.year(), a.year() - 1] {
-            if let Some(d) = NaiveDate::from_ymd_opt(y, month, day)
-                && d <= a
-            {
-                return Ok((
-                    d,
-                    format!("year assumed from the article's date ({a}): the latest such day on or before it"),
-                ));
-            }
-        }
-        Err("no valid year".into())
+        // The nearest such day to the article's date, earlier on a tie: an
+        // article of 10 October 2016 means 19 October 2016 by "October 19"
+        // (an upcoming debate), one of 3 January 2017 means 30 December 2016
+        // by "December 30".
+        let best = [a.year() - 1, a.year(), a.year() + 1]
+            .into_iter()
+            .filter_map(|y| NaiveDate::from_ymd_opt(y, month, day))
+            .min_by_key(|d| ((*d - a).num_days().abs(), *d));
+        let Some(d) = best else { return Err("no valid year".into()) };
+        let how = match (d - a).num_days() {
+            0 => "the article's own day".to_string(),
+            n if n < 0 => format!("the nearest such day, {} days before it", -n),
+            n => format!("the nearest such day, {n} days after it"),
+        };
+        Ok((d, format!("year assumed from the article's date ({a}): {how}")))
     }
 }
 

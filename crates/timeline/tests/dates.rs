@@ -27,6 +27,22 @@ fn october_7th_alone_takes_the_year_from_the_article_date_and_says_so() {
 }
 
 #[test]
+fn a_date_without_a_year_is_the_nearest_such_day_to_the_article() {
+    let on = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+    // A preview: the debate is ahead of the article, not a year behind it.
+    let c = extract("The third debate is on October 19 in Las Vegas", on(2016, 10, 10));
+    assert_eq!(resolved(&c[0]), "2016-10-19");
+    assert!(c[0].basis.contains("9 days after"), "{}", c[0].basis);
+    // Across new year, both ways.
+    assert_eq!(resolved(&extract("Filed on December 30", on(2017, 1, 3))[0]), "2016-12-30");
+    assert_eq!(resolved(&extract("Due on January 5", on(2016, 12, 28))[0]), "2017-01-05");
+    // About half a year either way: whichever is nearer (182 days back, not 183 ahead).
+    assert_eq!(resolved(&extract("Since December 1", on(2017, 6, 1))[0]), "2016-12-01");
+    // 29 February only exists in leap years.
+    assert_eq!(resolved(&extract("On February 29", on(2017, 3, 10))[0]), "2016-02-29");
+}
+
+#[test]
 fn two_days_before_the_vote_stays_unresolved_and_november_6_is_read() {
     let c =
         extract("Two days before the vote, on November 6, WikiLeaks released more than 8,000 emails", article_date());
