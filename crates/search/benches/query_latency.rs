@@ -27,6 +27,11 @@ const MIX: &[(&str, Sort, bool)] = &[
     ("type:repost AND hashtag:maga", Sort::Time, false),
     ("election -hillary", Sort::Relevance, false),
     ("wikileaks", Sort::Relevance, true),
+    // Email queries, for cases holding bench/search/make_mail.py's messages.
+    ("budget", Sort::Relevance, false),
+    ("\"offshore account transfer\"", Sort::Relevance, false),
+    ("subject:schedule", Sort::Newest, false),
+    ("from:meridian-consult.org AND ruzimo", Sort::Relevance, false),
 ];
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
