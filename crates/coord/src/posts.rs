@@ -5,7 +5,7 @@
 use arrow_array::{Array, Int64Array, ListArray, RecordBatch, StringArray, TimestampMillisecondArray};
 use leaktrace_model::PostKind;
 use leaktrace_store::{Case, posts};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use crate::{CoordError, Result};
 
@@ -19,26 +19,37 @@ pub struct Need {
     pub mentions: bool,
 }
 
-/// Strings interned to dense `u32` ids.
+/// Strings interned to dense `u32` ids. Each string is held once, in
+/// `names`; the table holds only ids (a map keyed by `String` would hold a
+/// second copy and allocate twice per new string).
 #[derive(Default, Debug)]
 pub struct Interner {
-    ids: FxHashMap<String, u32>,
+    table: hashbrown::HashTable<u32>,
     pub names: Vec<String>,
+}
+
+fn str_hash(s: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(s)
 }
 
 impl Interner {
     pub fn id(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.ids.get(s) {
-            return i;
+        let names = &self.names;
+        let entry = self.table.entry(str_hash(s), |&i| names[i as usize] == s, |&i| str_hash(&names[i as usize]));
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                let i = names.len() as u32;
+                v.insert(i);
+                self.names.push(s.to_string());
+                i
+            }
         }
-        let i = self.names.len() as u32;
-        self.names.push(s.to_string());
-        self.ids.insert(s.to_string(), i);
-        i
     }
 
     pub fn get(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
+        self.table.find(str_hash(s), |&i| self.names[i as usize] == s).copied()
     }
 
     pub fn len(&self) -> usize {
@@ -97,15 +108,17 @@ fn column<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> Result<&'a T> {
         .ok_or_else(|| CoordError::Input(format!("posts table: column {name} missing or of another type")))
 }
 
-fn push_list(col: &mut ListColumn, list: &ListArray, i: usize) {
-    if list.is_valid(i) {
-        let v = list.value(i);
-        if let Some(s) = v.as_any().downcast_ref::<StringArray>() {
-            for j in 0..s.len() {
-                if s.is_valid(j) {
-                    let id = col.dict.id(s.value(j));
-                    col.values.push(id);
-                }
+/// Append row `i` of a list column. Reads the list's offsets and values
+/// directly: `ListArray::value` would allocate an array per row.
+fn push_list(col: &mut ListColumn, list: &ListArray, values: Option<&StringArray>, i: usize) {
+    if let Some(s) = values
+        && list.is_valid(i)
+    {
+        let offs = list.value_offsets();
+        for j in offs[i] as usize..offs[i + 1] as usize {
+            if s.is_valid(j) {
+                let id = col.dict.id(s.value(j));
+                col.values.push(id);
             }
         }
     }
@@ -151,7 +164,14 @@ impl PostTable {
             mentions: need.mentions.then(ListColumn::new),
             ..Default::default()
         };
-        let mut seen: FxHashSet<i64> = FxHashSet::default();
+        let rows = case.summary()?.posts as usize;
+        t.id.reserve_exact(rows);
+        t.first.reserve_exact(rows);
+        t.account.reserve_exact(rows);
+        t.time_ms.reserve_exact(rows);
+        t.kind.reserve_exact(rows);
+        t.target.reserve_exact(rows);
+        let mut seen: FxHashSet<i64> = FxHashSet::with_capacity_and_hasher(rows, Default::default());
         // One file at a time keeps the Arrow copy of the data small.
         for f in &files {
             for b in posts::read_batches(std::slice::from_ref(f), Some(&cols))? {
@@ -169,7 +189,13 @@ impl PostTable {
         let kind = column::<StringArray>(b, "kind")?;
         let target = column::<Int64Array>(b, "target_post")?;
         let text = if need.text { Some(column::<StringArray>(b, "text")?) } else { None };
-        let list = |want: bool, name: &str| if want { column::<ListArray>(b, name).map(Some) } else { Ok(None) };
+        let list = |want: bool, name: &str| -> Result<Option<(&ListArray, Option<&StringArray>)>> {
+            if !want {
+                return Ok(None);
+            }
+            let l = column::<ListArray>(b, name)?;
+            Ok(Some((l, l.values().as_any().downcast_ref::<StringArray>())))
+        };
         let urls = list(need.urls, "urls")?;
         let domains = list(need.domains, "domains")?;
         let hashtags = list(need.hashtags, "hashtags")?;
@@ -198,8 +224,8 @@ impl PostTable {
                 (&mut self.hashtags, hashtags),
                 (&mut self.mentions, mentions),
             ] {
-                if let (Some(col), Some(arr)) = (col.as_mut(), arr) {
-                    push_list(col, arr, i);
+                if let (Some(col), Some((arr, values))) = (col.as_mut(), arr) {
+                    push_list(col, arr, values, i);
                 }
             }
         }

@@ -43,6 +43,14 @@ impl PostKind {
     }
 
     pub fn parse(s: &str) -> Option<PostKind> {
+        // The stored spellings first, without allocating: tables are read row by row.
+        match s {
+            "post" => return Some(PostKind::Post),
+            "repost" => return Some(PostKind::Repost),
+            "quote" => return Some(PostKind::Quote),
+            "reply" => return Some(PostKind::Reply),
+            _ => {}
+        }
         Some(match s.trim().to_ascii_lowercase().as_str() {
             "post" | "original" | "tweet" => PostKind::Post,
             "repost" | "retweet" | "rt" | "share" => PostKind::Repost,
