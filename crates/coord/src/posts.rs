@@ -172,10 +172,10 @@ impl PostTable {
         t.kind.reserve_exact(rows);
         t.target.reserve_exact(rows);
         let mut seen: FxHashSet<i64> = FxHashSet::with_capacity_and_hasher(rows, Default::default());
-        // One file at a time keeps the Arrow copy of the data small.
+        // Batch by batch: the Arrow copy of the data stays one batch deep.
         for f in &files {
-            for b in posts::read_batches(std::slice::from_ref(f), Some(&cols))? {
-                t.push_batch(&b, need, &mut seen)?;
+            for b in posts::stream_batches(f, Some(&cols))? {
+                t.push_batch(&b?, need, &mut seen)?;
             }
         }
         Ok(t)

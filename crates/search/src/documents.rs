@@ -191,8 +191,8 @@ pub fn source_documents(case: &Case, source: &SourceRow, mut each: impl FnMut(Do
     match source.kind.as_str() {
         "social" if source.posts > 0 => {
             let file = posts::partition_dir(case.root(), source.id).join(posts::PART_FILE);
-            for batch in posts::read_batches(&[file], None)? {
-                for p in posts::posts_from_batch(&batch) {
+            for batch in posts::stream_batches(&file, None)? {
+                for p in posts::posts_from_batch(&batch?) {
                     each(Document::Post(p))?;
                 }
             }

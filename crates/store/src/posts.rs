@@ -288,26 +288,37 @@ impl Drop for PostTableWriter {
 pub fn read_batches(files: &[PathBuf], columns: Option<&[&str]>) -> Result<Vec<RecordBatch>> {
     let mut out = Vec::new();
     for path in files {
-        let file = File::open(path).map_err(io_err(path))?;
-        let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(64 * 1024);
-        if let Some(cols) = columns {
-            let schema = builder.parquet_schema();
-            let roots: Vec<usize> =
-                cols.iter()
-                    .map(|c| {
-                        builder.schema().index_of(c).map_err(|_| {
-                            StoreError::Arrow(arrow_schema::ArrowError::SchemaError(format!("no column {c}")))
-                        })
-                    })
-                    .collect::<Result<_>>()?;
-            let mask = ProjectionMask::roots(schema, roots);
-            builder = builder.with_projection(mask);
-        }
-        for batch in builder.build()? {
+        for batch in stream_batches(path, columns)? {
             out.push(batch?);
         }
     }
     Ok(out)
+}
+
+/// The record batches of one posts file (64k rows each) as they are
+/// decoded, optionally only some columns: memory stays one batch deep
+/// however large the file.
+pub fn stream_batches(
+    path: &Path,
+    columns: Option<&[&str]>,
+) -> Result<impl Iterator<Item = Result<RecordBatch>> + use<>> {
+    let file = File::open(path).map_err(io_err(path))?;
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(64 * 1024);
+    if let Some(cols) = columns {
+        let schema = builder.parquet_schema();
+        let roots: Vec<usize> = cols
+            .iter()
+            .map(|c| {
+                builder
+                    .schema()
+                    .index_of(c)
+                    .map_err(|_| StoreError::Arrow(arrow_schema::ArrowError::SchemaError(format!("no column {c}"))))
+            })
+            .collect::<Result<_>>()?;
+        let mask = ProjectionMask::roots(schema, roots);
+        builder = builder.with_projection(mask);
+    }
+    Ok(builder.build()?.map(|b| b.map_err(StoreError::from)))
 }
 
 fn col<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> Option<&'a T> {

@@ -64,7 +64,8 @@ pub fn load_posts(case: &Case, filter: &PostFilter) -> Result<Vec<CasePost>> {
             continue;
         }
         let file = posts::partition_dir(case.root(), s.id).join(posts::PART_FILE);
-        for batch in posts::read_batches(&[file], Some(COLUMNS))? {
+        for batch in posts::stream_batches(&file, Some(COLUMNS))? {
+            let batch = batch?;
             out.extend(
                 posts::posts_from_batch(&batch)
                     .into_iter()

@@ -28,7 +28,10 @@ impl Activity {
     fn load(case: &Case) -> PageResult<Activity> {
         let mut a = Activity::default();
         let files = case.post_files()?;
-        for batch in posts::read_batches(&files, Some(&["account", "account_name", "time"]))? {
+        let cols = ["account", "account_name", "time"];
+        let readers = files.iter().map(|f| posts::stream_batches(f, Some(&cols))).collect::<Result<Vec<_>, _>>()?;
+        for batch in readers.into_iter().flatten() {
+            let batch = batch?;
             let bad = || WebError::Internal(anyhow::anyhow!("posts table without account/time columns"));
             let acc = batch.column(0).as_any().downcast_ref::<StringArray>().ok_or_else(bad)?;
             let name = batch.column(1).as_any().downcast_ref::<StringArray>().ok_or_else(bad)?;
