@@ -174,16 +174,7 @@ fn undirected_in(acts: &[Action], window_ms: i64, min_weight: u64, passes: u64) 
                     }
                     buf.sort_unstable();
                     // One entry per (object, pair): its events in the value.
-                    let mut j = 0;
-                    while j < buf.len() {
-                        let k = buf[j];
-                        let mut n = 0;
-                        while j < buf.len() && buf[j] == k {
-                            n += 1;
-                            j += 1;
-                        }
-                        out.push((k, n));
-                    }
+                    out.extend(buf.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as u64)));
                     (out, buf)
                 },
             )
@@ -320,16 +311,7 @@ fn directed_in(acts: &[Action], n_msgs: usize, (lo, hi): (&[u32], &[u32]), min_w
                     }
                     others.sort_unstable();
                     // One entry per (message, other account): its events in the value.
-                    let mut j = 0;
-                    while j < others.len() {
-                        let u2 = others[j];
-                        let mut n = 0;
-                        while j < others.len() && others[j] == u2 {
-                            n += 1;
-                            j += 1;
-                        }
-                        out.push((pair_key(u1, u2), n));
-                    }
+                    out.extend(others.chunk_by(|a, b| a == b).map(|run| (pair_key(u1, run[0]), run.len() as u64)));
                 }
                 out
             })

@@ -35,7 +35,7 @@ pub fn is_mail(path: &Path) -> bool {
 /// stored content-addressed, messages and threads in the catalog.
 pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> Result<()> {
     let display = path.display().to_string();
-    let (meta, items) = if path.is_dir() {
+    let (meta, mut items) = if path.is_dir() {
         // The folder's "original" is the list of its files and their hashes.
         let mut manifest = String::new();
         let mut items = Vec::new();
@@ -97,7 +97,6 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
     let format = meta.format.clone();
     let mut messages = Vec::with_capacity(items.len());
     let mut attachments = 0;
-    let mut items = items;
     for chunk in items.chunks_mut(BATCH) {
         // Parse a batch (on every core), store its messages and attachments
         // with one sync, then describe them for the catalog.
