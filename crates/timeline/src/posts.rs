@@ -56,6 +56,13 @@ const COLUMNS: &[&str] = &[
 
 /// Read the case's posts that pass `filter`, sorted by (time, account, id).
 pub fn load_posts(case: &Case, filter: &PostFilter) -> Result<Vec<CasePost>> {
+    load_posts_where(case, filter, |_| true)
+}
+
+/// As `load_posts`, keeping only the posts `keep` accepts as they stream by:
+/// memory grows with what is kept, not with the case (a cascade of one URL
+/// in fifty million posts holds that URL's posts only).
+pub fn load_posts_where(case: &Case, filter: &PostFilter, mut keep: impl FnMut(&Post) -> bool) -> Result<Vec<CasePost>> {
     let mut out = Vec::new();
     for s in case.sources()?.into_iter().filter(|s| s.posts > 0) {
         if filter.from_ms.is_some_and(|f| s.last_post.is_some_and(|l| l < f))
@@ -69,7 +76,7 @@ pub fn load_posts(case: &Case, filter: &PostFilter) -> Result<Vec<CasePost>> {
             out.extend(
                 posts::posts_from_batch(&batch)
                     .into_iter()
-                    .filter(|p| filter.keeps(p))
+                    .filter(|p| filter.keeps(p) && keep(p))
                     .map(|post| CasePost { source: s.id, post }),
             );
         }

@@ -88,21 +88,46 @@ fn marks(m: &[Mark<'_>], lo: i64, hi: i64) -> Markup {
     }
 }
 
+/// Counts per time bin: what the activity chart draws.
+pub struct Histogram {
+    /// Start of the first bin (UTC ms).
+    pub lo: i64,
+    /// Bin width (ms).
+    pub bin: i64,
+    pub counts: Vec<u64>,
+}
+
+impl Histogram {
+    /// Bins sized for the span of `times` (need not be sorted); `None` when
+    /// there are none.
+    pub fn of(times: impl Iterator<Item = i64> + Clone) -> Option<Histogram> {
+        let (lo0, hi0) = times.clone().fold(None, |acc: Option<(i64, i64)>, t| match acc {
+            None => Some((t, t)),
+            Some((lo, hi)) => Some((lo.min(t), hi.max(t))),
+        })?;
+        let bin = bin_ms(hi0 - lo0);
+        let lo = lo0.div_euclid(bin) * bin;
+        let mut counts = vec![0u64; ((hi0 - lo) / bin + 1) as usize];
+        for t in times {
+            counts[((t - lo) / bin) as usize] += 1;
+        }
+        Some(Histogram { lo, bin, counts })
+    }
+}
+
 /// Number of events per time bin, as bars. `times` need not be sorted.
 pub fn activity(times: &[i64], m: &[Mark<'_>], caption: &str) -> Markup {
-    if times.is_empty() {
+    activity_of(Histogram::of(times.iter().copied()).as_ref(), m, caption)
+}
+
+/// The activity chart of counts already binned (a large case bins its
+/// posts once, not on every request).
+pub fn activity_of(h: Option<&Histogram>, m: &[Mark<'_>], caption: &str) -> Markup {
+    let Some(Histogram { lo, bin, counts }) = h else {
         return html! { p.muted { "No activity to chart." } };
-    }
-    let lo0 = *times.iter().min().expect("non-empty");
-    let hi0 = *times.iter().max().expect("non-empty");
-    let bin = bin_ms(hi0 - lo0);
-    let lo = lo0.div_euclid(bin) * bin;
-    let n = ((hi0 - lo) / bin + 1) as usize;
+    };
+    let (lo, bin, n) = (*lo, *bin, counts.len());
     let hi = lo + n as i64 * bin;
-    let mut counts = vec![0u64; n];
-    for &t in times {
-        counts[((t - lo) / bin) as usize] += 1;
-    }
     let max = *counts.iter().max().expect("non-empty") as f64;
     let bw = (W - PAD_L - PAD_R) / n as f64;
     let y = |c: f64| H - PAD_B - c / max * (H - PAD_T - PAD_B);

@@ -10,10 +10,16 @@ use arrow_array::{Array, StringArray, TimestampMillisecondArray};
 use leaktrace_coord::cluster::ClusterSummary;
 use leaktrace_coord::results::{StoredEdge, StoredEvidence, read_edges, read_evidence};
 use leaktrace_store::{Case, RunRow, posts};
-use leaktrace_timeline::posts::{CasePost, PostFilter, load_posts};
+use leaktrace_timeline::first::{FirstAppearance, first_appearance};
+use leaktrace_timeline::objects::Object;
+use leaktrace_timeline::posts::{PostFilter, load_posts_where};
 use rustc_hash::FxHashMap;
 
+use crate::charts::Histogram;
 use crate::server::{PageResult, WebError};
+
+/// Cascades kept after they are asked for (each holds only its object's posts).
+const CASCADES_KEPT: usize = 16;
 
 /// Every post's account and time, grouped by account: the activity charts.
 #[derive(Default)]
@@ -22,6 +28,8 @@ pub struct Activity {
     pub index: FxHashMap<String, u32>,
     /// Per account: key as stored, display name, sorted times (UTC ms).
     pub accounts: Vec<(String, Option<String>, Vec<i64>)>,
+    /// Every post's time, binned for the case's activity chart.
+    pub histogram: Option<Histogram>,
 }
 
 impl Activity {
@@ -58,6 +66,7 @@ impl Activity {
         for (_, _, t) in &mut a.accounts {
             t.sort_unstable();
         }
+        a.histogram = Histogram::of(a.accounts.iter().flat_map(|x| x.2.iter().copied()));
         Ok(a)
     }
 
@@ -119,7 +128,8 @@ impl GraphRun {
 #[derive(Default)]
 pub struct Cache {
     activity: OnceLock<Arc<Activity>>,
-    posts: OnceLock<Arc<Vec<CasePost>>>,
+    /// The most recently asked cascades, newest last.
+    cascades: Mutex<Vec<(String, Arc<FirstAppearance>)>>,
     runs: Mutex<HashMap<i64, Arc<GraphRun>>>,
 }
 
@@ -132,13 +142,24 @@ impl Cache {
         Ok(self.activity.get_or_init(|| a).clone())
     }
 
-    /// All posts with their text, for cascades (loaded once).
-    pub fn posts(&self, case: &Case) -> PageResult<Arc<Vec<CasePost>>> {
-        if let Some(p) = self.posts.get() {
-            return Ok(p.clone());
+    /// The first appearance and cascade of an object. The posts are read
+    /// again for each new object, keeping only its own (every post of a
+    /// large case with its text would not fit in memory); the last
+    /// `CASCADES_KEPT` answers are kept.
+    pub fn cascade(&self, case: &Case, object: &Object) -> PageResult<Arc<FirstAppearance>> {
+        let key = object.to_string();
+        if let Some((_, f)) = self.cascades.lock().expect("cache lock").iter().find(|(k, _)| *k == key) {
+            return Ok(f.clone());
         }
-        let p = Arc::new(load_posts(case, &PostFilter::default())?);
-        Ok(self.posts.get_or_init(|| p).clone())
+        let posts = load_posts_where(case, &PostFilter::default(), |p| object.in_post(p))?;
+        let f = Arc::new(first_appearance(&posts, object));
+        let mut kept = self.cascades.lock().expect("cache lock");
+        kept.retain(|(k, _)| *k != key);
+        if kept.len() >= CASCADES_KEPT {
+            kept.remove(0);
+        }
+        kept.push((key, f.clone()));
+        Ok(f)
     }
 
     /// A stored coord or clusters run with its network.

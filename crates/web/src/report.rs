@@ -96,7 +96,6 @@ pub fn render(case: &Case) -> anyhow::Result<Markup> {
     let graph = cache.default_graph_run(case).map_err(WebError::into_anyhow)?;
     let activity = cache.activity(case).map_err(WebError::into_anyhow)?;
     let evs = case_events(case).map_err(WebError::into_anyhow)?;
-    let times: Vec<i64> = activity.accounts.iter().flat_map(|a| a.2.iter().copied()).collect();
     let marks: Vec<charts::Mark<'_>> =
         evs.iter().filter(|e| e.kind != "claim").map(|e| charts::Mark { ms: e.time_ms, label: &e.what }).collect();
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -130,7 +129,7 @@ pub fn render(case: &Case) -> anyhow::Result<Markup> {
                 None => { p.muted { "No coordination analysis stored." } },
             }
             h2 { "4. Timeline" }
-            (charts::activity(&times, &marks, "Posts in the case; red marks are emails, releases and article events in that span"))
+            (charts::activity_of(activity.histogram.as_ref(), &marks, "Posts in the case; red marks are emails, releases and article events in that span"))
             h3 { "Lead and lag" }
             (leadlag_runs(case, 5).map_err(WebError::into_anyhow)?)
             h3 { "Events" }

@@ -6,7 +6,7 @@ use anyhow::{Result, anyhow};
 use leaktrace_store::Case;
 use leaktrace_timeline::first::{FirstAppearance, first_appearance};
 use leaktrace_timeline::objects::Object;
-use leaktrace_timeline::posts::{PostFilter, load_posts};
+use leaktrace_timeline::posts::{PostFilter, load_posts_where};
 use leaktrace_timeline::runs::{parse_bound, save_run};
 
 use crate::cmd::leadlag::duration;
@@ -67,7 +67,7 @@ pub fn run(args: Args) -> Result<()> {
         to_ms: args.to.as_deref().map(parse_bound).transpose().map_err(|e| anyhow!("--to: {e}"))?,
         ..Default::default()
     };
-    let posts = load_posts(&case, &filter)?;
+    let posts = load_posts_where(&case, &filter, |p| object.in_post(p))?;
     let f = first_appearance(&posts, &object);
     let csv = accounts_csv(&f);
     let run = if args.no_store {

@@ -8,7 +8,7 @@ use leaktrace_store::Case;
 use leaktrace_timeline::declared::read_events;
 use leaktrace_timeline::leadlag::{Baseline, LeadLag, Leader, Params, lead_lag};
 use leaktrace_timeline::objects::ObjectKind;
-use leaktrace_timeline::posts::{PostFilter, load_posts};
+use leaktrace_timeline::posts::{PostFilter, load_posts_where};
 use leaktrace_timeline::runs::{parse_bound, save_run};
 
 use crate::cmd::first::csv_field;
@@ -159,7 +159,13 @@ pub fn run(args: Args) -> Result<()> {
         to_ms: args.to.as_deref().map(parse_bound).transpose().map_err(|e| anyhow!("--to: {e}"))?,
         ..Default::default()
     };
-    let posts = load_posts(&case, &filter)?;
+    // Only the leader's and the followers' posts matter; the others are
+    // passed over as they are read.
+    let mut wanted = PostFilter { accounts: followers.clone(), ..Default::default() };
+    if let Leader::Accounts(set) = &leader {
+        wanted.accounts.extend(set.iter().cloned());
+    }
+    let posts = load_posts_where(&case, &filter, |p| wanted.keeps(p))?;
     let r = lead_lag(&posts, &leader, &followers, &params);
     let csv = pairs_csv(&r);
     let run = if args.no_store {

@@ -10,7 +10,7 @@ use leaktrace_timeline::bursts::{Burst, BurstParams, bucket_counts, bursts};
 use leaktrace_timeline::dates::Claim;
 use leaktrace_timeline::declared::read_events;
 use leaktrace_timeline::events::{self, Event};
-use leaktrace_timeline::posts::{PostFilter, load_posts};
+use leaktrace_timeline::posts::{PostFilter, load_posts_where};
 use leaktrace_timeline::runs::{parse_bound, save_run};
 use serde::Serialize;
 
@@ -143,24 +143,27 @@ pub fn run(args: Args) -> Result<()> {
     let mut rows: Vec<Event> = Vec::new();
     let mut burst_out = None;
     if !args.no_posts || args.bursts {
-        let all = load_posts(&case, &PostFilter { from_ms, to_ms, ..Default::default() })?;
-        let keep = |cp: &leaktrace_timeline::posts::CasePost| {
-            let by_account = PostFilter { accounts: accounts.clone().unwrap_or_default(), ..Default::default() };
-            by_account.keeps(&cp.post) && selected.as_ref().is_none_or(|(posts, _, _)| posts.contains(&cp.post.id))
-        };
-        let chosen: Vec<&leaktrace_timeline::posts::CasePost> = all.iter().filter(|cp| keep(cp)).collect();
+        // Posts are kept as they stream by only when chosen; with a filter,
+        // the bursts' baseline needs every post's time, and only that.
+        let filtered = accounts.is_some() || selected.is_some();
+        let by_account = PostFilter { accounts: accounts.clone().unwrap_or_default(), ..Default::default() };
+        let mut all_times: Vec<i64> = Vec::new();
+        let chosen = load_posts_where(&case, &PostFilter { from_ms, to_ms, ..Default::default() }, |p| {
+            if args.bursts && filtered {
+                all_times.push(p.time_ms);
+            }
+            by_account.keeps(p) && selected.as_ref().is_none_or(|(posts, _, _)| posts.contains(&p.id))
+        })?;
         if args.bursts {
             let params = BurstParams { bucket_ms: parse_bucket(&args.bucket)?, ..Default::default() };
             let times: Vec<i64> = chosen.iter().map(|cp| cp.post.time_ms).collect();
             let counts = bucket_counts(&times, params.bucket_ms, None);
             let starts: Vec<i64> = counts.iter().map(|c| c.0).collect();
             let n: Vec<u64> = counts.iter().map(|c| c.1).collect();
-            let filtered = accounts.is_some() || selected.is_some();
             let totals: Option<Vec<u64>> = (filtered && !starts.is_empty()).then(|| {
-                let all_times: Vec<i64> = all.iter().map(|cp| cp.post.time_ms).collect();
                 let origin = starts[0];
                 let mut t = vec![0u64; starts.len()];
-                for x in all_times {
+                for &x in &all_times {
                     let i = (x - origin).div_euclid(params.bucket_ms);
                     if i >= 0 && (i as usize) < t.len() {
                         t[i as usize] += 1;
@@ -171,7 +174,7 @@ pub fn run(args: Args) -> Result<()> {
             burst_out = Some(bursts(&starts, &n, totals.as_deref(), &params));
         }
         if !args.no_posts {
-            rows.extend(chosen.into_iter().map(events::from_post));
+            rows.extend(chosen.iter().map(events::from_post));
         }
     }
     let mut unresolved = Vec::new();

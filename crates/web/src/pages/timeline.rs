@@ -4,7 +4,6 @@
 
 use leaktrace_store::{Case, RunRow};
 use leaktrace_timeline::events::{self, Event, Provenance};
-use leaktrace_timeline::first::first_appearance;
 use leaktrace_timeline::objects::Object;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -104,8 +103,7 @@ fn cascade(app: &App, case: &Case, spec: &str, evs: &[Event]) -> PageResult {
         Ok(o) => o,
         Err(e) => return Ok(html! { p.error { (e) } }),
     };
-    let posts = app.cache.posts(case)?;
-    let f = first_appearance(&posts, &object);
+    let f = app.cache.cascade(case, &object)?;
     if f.posts == 0 {
         return Ok(html! { p { "No post in the case has " code { (spec) } "." } });
     }
@@ -186,7 +184,6 @@ pub fn page(app: &App, p: Params) -> PageResult {
     let evs = case_events(&case)?;
     // Posts only: an email months away would squeeze every post into one bar
     // (events outside the posts' span are listed below the chart).
-    let times: Vec<i64> = activity.accounts.iter().flat_map(|a| a.2.iter().copied()).collect();
     let spec = p.object.clone().unwrap_or_default();
     let cascade_html = if spec.trim().is_empty() { None } else { Some(cascade(app, &case, &spec, &evs)?) };
     Ok(shell(
@@ -194,7 +191,7 @@ pub fn page(app: &App, p: Params) -> PageResult {
         "/timeline",
         html! {
             h1 { "Timeline" }
-            (charts::activity(&times, &marks(&evs), "Posts in the case; red marks are emails, releases and article events in that span"))
+            (charts::activity_of(activity.histogram.as_ref(), &marks(&evs), "Posts in the case; red marks are emails, releases and article events in that span"))
             h2 { "Who was first, and who followed?" }
             form.filters action="/timeline" method="get" {
                 label { "Object (a URL, #hashtag, domain:HOST, repost:ID or text)"
