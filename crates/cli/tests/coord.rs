@@ -227,3 +227,43 @@ fn planted_campaign_is_recovered_as_one_cluster() {
     // The IRA background still forms clusters of its own.
     assert!(clusters.len() > 1, "{v}");
 }
+
+#[test]
+fn the_coordination_cache_gives_the_same_edges_and_follows_new_sources() {
+    let (tmp, dir) = excerpt_case();
+    let run = |name: &str| {
+        let out = tmp.path().join(name);
+        ok(lt(&[
+            &"coord",
+            &dir,
+            &"--network",
+            &"co-retweet,co-tweet,co-link,co-hashtag",
+            &"--window",
+            &"600",
+            &"--out",
+            &out,
+            &"--no-store",
+        ]));
+        std::fs::read(&out).unwrap()
+    };
+    let cache = dir.join("cache/coord");
+    assert!(!cache.exists(), "no cache before the first run");
+    let cold = run("cold.csv");
+    for group in ["base", "urls", "hashtags"] {
+        assert!(cache.join(group).is_file(), "{group} cached");
+    }
+    assert!(!cache.join("mentions").exists(), "only the groups a run read are cached");
+    assert!(!cache.join("text").exists(), "texts are read from the posts tables");
+    assert!(cold.len() > 100);
+    assert_eq!(run("warm.csv"), cold, "edges from the cache differ from those of the posts tables");
+    // A damaged file is rebuilt, never trusted.
+    std::fs::write(cache.join("base"), b"LTCOORD\x01garbage").unwrap();
+    assert_eq!(run("damaged.csv"), cold);
+    assert!(std::fs::metadata(cache.join("base")).unwrap().len() > 1000, "base rebuilt");
+    // A new source: the cached columns no longer match the posts files.
+    ok(lt(&[&"ingest", &dir, &testdata("coord/ira-2016-10-05_08.qut.csv.gz"), &"--quiet"]));
+    let after = run("after.csv");
+    std::fs::remove_dir_all(&cache).unwrap();
+    assert_eq!(after, run("fresh.csv"), "a stale cache was used after a source was added");
+    assert_ne!(after, cold, "the new source changes the network");
+}

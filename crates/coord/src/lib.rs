@@ -28,6 +28,7 @@
 //! Results are deterministic: the same case and parameters give the same
 //! edges, in the same order, on every run.
 
+pub mod cache;
 pub mod cluster;
 mod engine;
 pub mod export;

@@ -7,7 +7,7 @@ use leaktrace_model::PostKind;
 use leaktrace_store::{Case, posts};
 use rustc_hash::FxHashSet;
 
-use crate::{CoordError, Result};
+use crate::{CoordError, Result, cache};
 
 /// Which optional columns to load.
 #[derive(Clone, Copy, Debug, Default)]
@@ -48,6 +48,15 @@ impl Interner {
         }
     }
 
+    /// An interner holding `names`, each at its index (names are distinct).
+    pub fn from_names(names: Vec<String>) -> Interner {
+        let mut table = hashbrown::HashTable::with_capacity(names.len());
+        for (i, n) in names.iter().enumerate() {
+            table.insert_unique(str_hash(n), i as u32, |&j| str_hash(&names[j as usize]));
+        }
+        Interner { table, names }
+    }
+
     pub fn get(&self, s: &str) -> Option<u32> {
         self.table.find(str_hash(s), |&i| self.names[i as usize] == s).copied()
     }
@@ -72,6 +81,14 @@ pub struct ListColumn {
 impl ListColumn {
     fn new() -> ListColumn {
         ListColumn { offsets: vec![0], values: Vec::new(), dict: Interner::default() }
+    }
+
+    pub(crate) fn from_parts(offsets: Vec<u64>, values: Vec<u32>, dict: Interner) -> ListColumn {
+        ListColumn { offsets, values, dict }
+    }
+
+    pub(crate) fn parts(&self) -> (&[u64], &[u32], &Interner) {
+        (&self.offsets, &self.values, &self.dict)
     }
 
     pub fn of(&self, row: usize) -> &[u32] {
@@ -142,9 +159,65 @@ impl PostTable {
         &self.text_buf[self.text_offsets[row] as usize..self.text_offsets[row + 1] as usize]
     }
 
-    /// Load the posts of every complete source of the case.
+    pub(crate) fn set_text(&mut self, offsets: Vec<u64>, buf: String) {
+        self.text_offsets = offsets;
+        self.text_buf = buf;
+    }
+
+    /// Were texts loaded?
+    pub fn has_text(&self) -> bool {
+        !self.text_offsets.is_empty()
+    }
+
+    /// Load the posts of every complete source of the case: from the
+    /// case's coordination cache when it holds these posts files (see
+    /// [`crate::cache`]), else from the posts tables, then caching them.
     pub fn load(case: &Case, need: Need) -> Result<PostTable> {
         let files = case.post_files()?;
+        let dir = cache::dir(case.root());
+        let key = cache::key(case.root(), &files);
+        if let Some(key) = &key
+            && let Some(mut t) = cache::read(&dir, key, Need { text: false, ..need })
+        {
+            // Texts are not cached (they would double the case's size on
+            // disk); they are read alone, row for row.
+            if !need.text || t.load_text(&files)? {
+                return Ok(t);
+            }
+        }
+        let t = Self::load_tables(case, &files, need)?;
+        if let Some(key) = &key {
+            cache::write(&dir, key, &t);
+        }
+        Ok(t)
+    }
+
+    /// Add the text column, in row order; false when the posts tables do
+    /// not have as many rows as the table.
+    fn load_text(&mut self, files: &[std::path::PathBuf]) -> Result<bool> {
+        let (mut offsets, mut buf) = (Vec::with_capacity(self.len() + 1), String::new());
+        offsets.push(0u64);
+        for f in files {
+            for b in posts::stream_batches(f, Some(&["text"]))? {
+                let b = b?;
+                let text = column::<StringArray>(&b, "text")?;
+                for i in 0..b.num_rows() {
+                    if text.is_valid(i) {
+                        buf.push_str(text.value(i));
+                    }
+                    offsets.push(buf.len() as u64);
+                }
+            }
+        }
+        if offsets.len() != self.len() + 1 {
+            return Ok(false);
+        }
+        self.set_text(offsets, buf);
+        Ok(true)
+    }
+
+    /// Load from the posts tables themselves.
+    pub fn load_tables(case: &Case, files: &[std::path::PathBuf], need: Need) -> Result<PostTable> {
         let mut cols = vec!["id", "account", "account_name", "time", "kind", "target_post"];
         let lists: [(bool, &str); 4] =
             [(need.urls, "urls"), (need.domains, "domains"), (need.hashtags, "hashtags"), (need.mentions, "mentions")];
@@ -173,7 +246,7 @@ impl PostTable {
         t.target.reserve_exact(rows);
         let mut seen: FxHashSet<i64> = FxHashSet::with_capacity_and_hasher(rows, Default::default());
         // Batch by batch: the Arrow copy of the data stays one batch deep.
-        for f in &files {
+        for f in files {
             for b in posts::stream_batches(f, Some(&cols))? {
                 t.push_batch(&b?, need, &mut seen)?;
             }

@@ -1,0 +1,410 @@
+//! A per-case cache of the columns `PostTable::load` builds: the posts with
+//! their accounts, repost targets and entities already interned to integers.
+//!
+//! Reading the posts tables (Parquet decoding, interning every account, URL
+//! and hashtag, finding repeated ids) is most of a coordination run's time
+//! on a case that has been analysed before; the interned columns are the
+//! same every time until a source is added. They are kept in
+//! `<case>/cache/coord/`, one file per column group (`base`, `urls`,
+//! `domains`, `hashtags`, `mentions`; not the texts, which would double the
+//! case's size on disk), each headed by the key of the
+//! posts files it was built from (their paths, sizes and modification
+//! times) and the format version. A file with another key, or that cannot
+//! be read whole, is ignored and rebuilt; the folder is derived data and may
+//! be deleted at any time. Evidence and the catalog are never touched.
+//!
+//! Why a hand-written format: the columns are plain little-endian integer
+//! arrays and string lists read back whole; Arrow IPC would bring them back
+//! as Arrow arrays to be copied into these vectors again, which is the cost
+//! being avoided.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use leaktrace_model::PostKind;
+
+use crate::posts::{Interner, ListColumn, Need, PostTable};
+
+const MAGIC: &[u8; 8] = b"LTCOORD\x01";
+/// Bump when the layout of a group changes.
+const FORMAT: u32 = 1;
+
+/// The folder of a case's coordination cache.
+pub fn dir(case_root: &Path) -> PathBuf {
+    case_root.join("cache").join("coord")
+}
+
+/// What the cache is valid for: the posts files as they are now.
+pub fn key(case_root: &Path, files: &[PathBuf]) -> Option<String> {
+    let mut k = format!("format {FORMAT}");
+    for f in files {
+        let m = std::fs::metadata(f).ok()?;
+        let mtime = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
+        let rel = f.strip_prefix(case_root).unwrap_or(f);
+        k.push_str(&format!("\n{} {} {mtime}", rel.display(), m.len()));
+    }
+    Some(k)
+}
+
+const LISTS: [&str; 4] = ["urls", "domains", "hashtags", "mentions"];
+
+fn lists_of(need: Need) -> [bool; 4] {
+    [need.urls, need.domains, need.hashtags, need.mentions]
+}
+
+fn list_mut(t: &mut PostTable, i: usize) -> &mut Option<ListColumn> {
+    match i {
+        0 => &mut t.urls,
+        1 => &mut t.domains,
+        2 => &mut t.hashtags,
+        _ => &mut t.mentions,
+    }
+}
+
+fn list_ref(t: &PostTable, i: usize) -> Option<&ListColumn> {
+    [&t.urls, &t.domains, &t.hashtags, &t.mentions][i].as_ref()
+}
+
+/// The table from the cache when every group `need` asks for is there and
+/// current; `None` otherwise. Texts are never in it.
+pub fn read(dir: &Path, key: &str, need: Need) -> Option<PostTable> {
+    let mut t = PostTable::default();
+    {
+        let mut r = Reader::open(&dir.join("base"), key)?;
+        t.id = r.i64s()?;
+        t.account = r.u32s()?;
+        t.time_ms = r.i64s()?;
+        t.kind = r.bytes()?.into_iter().map(kind_of).collect::<Option<_>>()?;
+        let target = r.i64s()?;
+        let valid = r.bytes()?;
+        t.target = target.into_iter().zip(valid).map(|(v, ok)| (ok == 1).then_some(v)).collect();
+        t.first = r.bytes()?.into_iter().map(|b| b == 1).collect();
+        t.accounts = Interner::from_names(r.strings()?);
+        let names = r.strings()?;
+        let known = r.bytes()?;
+        t.account_names = names.into_iter().zip(known).map(|(n, k)| (k == 1).then_some(n)).collect();
+        r.end()?;
+    }
+    let n = t.id.len();
+    let same = |len: usize| len == n;
+    if !(same(t.account.len()) && same(t.time_ms.len()) && same(t.kind.len()))
+        || !(same(t.target.len()) && same(t.first.len()) && t.account_names.len() == t.accounts.len())
+    {
+        return None;
+    }
+    for (i, name) in LISTS.iter().enumerate() {
+        if !lists_of(need)[i] {
+            continue;
+        }
+        let mut r = Reader::open(&dir.join(name), key)?;
+        let offsets = r.u64s()?;
+        let values = r.u32s()?;
+        let dict = Interner::from_names(r.strings()?);
+        r.end()?;
+        if offsets.len() != n + 1 || offsets.last().copied() != Some(values.len() as u64) {
+            return None;
+        }
+        if values.iter().any(|&v| v as usize >= dict.len()) {
+            return None;
+        }
+        *list_mut(&mut t, i) = Some(ListColumn::from_parts(offsets, values, dict));
+    }
+    Some(t)
+}
+
+/// Store the groups of `t` (those it has loaded). Best effort: a case folder
+/// that cannot be written to (read-only media) only loses the speed-up.
+pub fn write(dir: &Path, key: &str, t: &PostTable) {
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let _ = write_group(dir, "base", key, |w| {
+        w.i64s(&t.id)?;
+        w.u32s(&t.account)?;
+        w.i64s(&t.time_ms)?;
+        w.bytes(&t.kind.iter().map(|k| kind_code(*k)).collect::<Vec<u8>>())?;
+        w.i64s(&t.target.iter().map(|v| v.unwrap_or(0)).collect::<Vec<i64>>())?;
+        w.bytes(&t.target.iter().map(|v| v.is_some() as u8).collect::<Vec<u8>>())?;
+        w.bytes(&t.first.iter().map(|&f| f as u8).collect::<Vec<u8>>())?;
+        w.strings(t.accounts.names.iter().map(String::as_str))?;
+        w.strings(t.account_names.iter().map(|n| n.as_deref().unwrap_or("")))?;
+        w.bytes(&t.account_names.iter().map(|n| n.is_some() as u8).collect::<Vec<u8>>())
+    });
+    for (i, name) in LISTS.iter().enumerate() {
+        if let Some(col) = list_ref(t, i) {
+            let (offsets, values, dict) = col.parts();
+            let _ = write_group(dir, name, key, |w| {
+                w.u64s(offsets)?;
+                w.u32s(values)?;
+                w.strings(dict.names.iter().map(String::as_str))
+            });
+        }
+    }
+}
+
+fn kind_code(k: PostKind) -> u8 {
+    match k {
+        PostKind::Post => 0,
+        PostKind::Repost => 1,
+        PostKind::Quote => 2,
+        PostKind::Reply => 3,
+    }
+}
+
+fn kind_of(b: u8) -> Option<PostKind> {
+    Some(match b {
+        0 => PostKind::Post,
+        1 => PostKind::Repost,
+        2 => PostKind::Quote,
+        3 => PostKind::Reply,
+        _ => return None,
+    })
+}
+
+/// Write one group to a temporary file, then rename it into place, so a
+/// reader sees the old file or the new one, never half of one.
+fn write_group(
+    dir: &Path,
+    name: &str,
+    key: &str,
+    body: impl FnOnce(&mut Writer) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut w = Writer(BufWriter::with_capacity(1 << 20, File::create(&tmp)?));
+        w.0.write_all(MAGIC)?;
+        w.bytes(key.as_bytes())?;
+        body(&mut w)?;
+        w.0.into_inner().map_err(|e| e.into_error())?.sync_all()
+    })();
+    match result {
+        Ok(()) => std::fs::rename(&tmp, dir.join(name)),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+struct Writer(BufWriter<File>);
+
+impl Writer {
+    fn len(&mut self, n: usize) -> std::io::Result<()> {
+        self.0.write_all(&(n as u64).to_le_bytes())
+    }
+
+    fn i64s(&mut self, v: &[i64]) -> std::io::Result<()> {
+        self.len(v.len())?;
+        v.iter().try_for_each(|x| self.0.write_all(&x.to_le_bytes()))
+    }
+
+    fn u64s(&mut self, v: &[u64]) -> std::io::Result<()> {
+        self.len(v.len())?;
+        v.iter().try_for_each(|x| self.0.write_all(&x.to_le_bytes()))
+    }
+
+    fn u32s(&mut self, v: &[u32]) -> std::io::Result<()> {
+        self.len(v.len())?;
+        v.iter().try_for_each(|x| self.0.write_all(&x.to_le_bytes()))
+    }
+
+    fn bytes(&mut self, v: &[u8]) -> std::io::Result<()> {
+        self.len(v.len())?;
+        self.0.write_all(v)
+    }
+
+    /// Offsets, then the bytes of every string.
+    fn strings<'a>(&mut self, v: impl Iterator<Item = &'a str> + Clone) -> std::io::Result<()> {
+        let mut offsets = vec![0u64];
+        for s in v.clone() {
+            offsets.push(offsets.last().expect("non-empty") + s.len() as u64);
+        }
+        self.u64s(&offsets)?;
+        self.len(*offsets.last().expect("non-empty") as usize)?;
+        v.into_iter().try_for_each(|s| self.0.write_all(s.as_bytes()))
+    }
+}
+
+struct Reader {
+    r: BufReader<File>,
+    /// Bytes left in the file: no length read from it may claim more.
+    left: u64,
+}
+
+impl Reader {
+    fn open(path: &Path, key: &str) -> Option<Reader> {
+        let f = File::open(path).ok()?;
+        let left = f.metadata().ok()?.len();
+        let mut r = Reader { r: BufReader::with_capacity(1 << 20, f), left };
+        let mut magic = [0u8; 8];
+        r.read_exact(&mut magic)?;
+        (&magic == MAGIC && r.bytes()? == key.as_bytes()).then_some(r)
+    }
+
+    fn read_exact(&mut self, buf: &mut [u8]) -> Option<()> {
+        self.left = self.left.checked_sub(buf.len() as u64)?;
+        self.r.read_exact(buf).ok()
+    }
+
+    /// A count of `width`-byte items that the rest of the file can hold.
+    fn count(&mut self, width: u64) -> Option<usize> {
+        let mut b = [0u8; 8];
+        self.read_exact(&mut b)?;
+        let n = u64::from_le_bytes(b);
+        (n.checked_mul(width)? <= self.left).then_some(n as usize)
+    }
+
+    /// `n` items of W bytes each, decoded by `f`, read a block at a time.
+    fn items<T, const W: usize>(&mut self, f: fn([u8; W]) -> T) -> Option<Vec<T>> {
+        let n = self.count(W as u64)?;
+        let mut out = Vec::with_capacity(n);
+        let mut block = vec![0u8; (64 * 1024 / W) * W];
+        let mut rest = n;
+        while rest > 0 {
+            let take = rest.min(block.len() / W);
+            let buf = &mut block[..take * W];
+            self.read_exact(buf)?;
+            out.extend(buf.chunks_exact(W).map(|c| f(c.try_into().expect("W bytes"))));
+            rest -= take;
+        }
+        Some(out)
+    }
+
+    fn i64s(&mut self) -> Option<Vec<i64>> {
+        self.items::<i64, 8>(i64::from_le_bytes)
+    }
+
+    fn u64s(&mut self) -> Option<Vec<u64>> {
+        self.items::<u64, 8>(u64::from_le_bytes)
+    }
+
+    fn u32s(&mut self) -> Option<Vec<u32>> {
+        self.items::<u32, 4>(u32::from_le_bytes)
+    }
+
+    fn bytes(&mut self) -> Option<Vec<u8>> {
+        let n = self.count(1)?;
+        let mut v = vec![0u8; n];
+        self.read_exact(&mut v)?;
+        Some(v)
+    }
+
+    fn strings(&mut self) -> Option<Vec<String>> {
+        let offsets = self.u64s()?;
+        let data = self.bytes()?;
+        if offsets.first() != Some(&0) || offsets.last().copied() != Some(data.len() as u64) {
+            return None;
+        }
+        offsets
+            .windows(2)
+            .map(|w| {
+                let (a, b) = (w[0] as usize, w[1] as usize);
+                (a <= b).then(|| std::str::from_utf8(&data[a..b]).ok().map(str::to_string))?
+            })
+            .collect()
+    }
+
+    /// The whole file was read.
+    fn end(self) -> Option<()> {
+        (self.left == 0).then_some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leaktrace_model::Post;
+
+    fn posts() -> Vec<Post> {
+        let mut out = Vec::new();
+        for i in 0..50i64 {
+            // Some ids repeat.
+            let mut p = Post::new(100 + i % 45, format!("acct{}", i % 7), 1_000_000 + i * 1_000, format!("text {i} é"));
+            if i % 3 == 0 {
+                p.kind = PostKind::Repost;
+                p.target_post = Some(7 + i % 4);
+            }
+            if i % 2 == 0 {
+                p.urls = vec![format!("https://example.org/{}", i % 5)];
+                p.hashtags = vec!["a".into(), format!("h{}", i % 3)];
+            }
+            if i % 5 == 0 {
+                p.account_name = Some(format!("Name {}", i % 7));
+            }
+            out.push(p);
+        }
+        out
+    }
+
+    fn same(a: &PostTable, b: &PostTable, need: Need) {
+        assert_eq!(a.id, b.id);
+        assert_eq!(a.account, b.account);
+        assert_eq!(a.time_ms, b.time_ms);
+        assert_eq!(a.kind, b.kind);
+        assert_eq!(a.target, b.target);
+        assert_eq!(a.first, b.first);
+        assert_eq!(a.accounts.names, b.accounts.names);
+        assert_eq!(a.account_names, b.account_names);
+        for row in 0..a.len() {
+            if need.text {
+                assert_eq!(a.text(row), b.text(row));
+            }
+            for i in 0..4 {
+                if lists_of(need)[i] {
+                    let (x, y) = (list_ref(a, i).unwrap(), list_ref(b, i).unwrap());
+                    let names = |c: &ListColumn| c.of(row).iter().map(|&v| c.dict.names[v as usize].clone()).collect::<Vec<_>>();
+                    assert_eq!(names(x), names(y), "{} of row {row}", LISTS[i]);
+                }
+            }
+        }
+        // Interned ids still resolve after a round trip.
+        for (i, n) in a.accounts.names.iter().enumerate() {
+            assert_eq!(b.accounts.get(n), Some(i as u32));
+        }
+    }
+
+    #[test]
+    fn round_trip_keeps_every_column() {
+        let tmp = tempfile::tempdir().unwrap();
+        let t = PostTable::from_posts(&posts());
+        let need = Need { text: true, urls: true, domains: true, hashtags: true, mentions: true };
+        write(tmp.path(), "k1", &t);
+        let back = read(tmp.path(), "k1", need).expect("cached");
+        same(&t, &back, Need { text: false, ..need });
+        assert!(!back.has_text(), "texts are not cached");
+        // Fewer groups asked: only those are read.
+        let base = read(tmp.path(), "k1", Need::default()).expect("cached");
+        same(&t, &base, Need::default());
+        assert!(base.urls.is_none() && !base.has_text());
+    }
+
+    #[test]
+    fn another_key_a_missing_group_or_a_damaged_file_is_a_miss() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut t = PostTable::from_posts(&posts());
+        (t.domains, t.hashtags, t.mentions) = (None, None, None);
+        let need = Need { urls: true, ..Need::default() };
+        write(tmp.path(), "k1", &t);
+        assert!(read(tmp.path(), "k2", need).is_none(), "another set of posts files");
+        assert!(read(tmp.path(), "k1", Need { hashtags: true, ..need }).is_none(), "group never written");
+        let base = tmp.path().join("base");
+        let bytes = std::fs::read(&base).unwrap();
+        for cut in [bytes.len() - 1, bytes.len() / 2, 9] {
+            std::fs::write(&base, &bytes[..cut]).unwrap();
+            assert!(read(tmp.path(), "k1", need).is_none(), "truncated to {cut} bytes");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        std::fs::write(&base, &longer).unwrap();
+        assert!(read(tmp.path(), "k1", need).is_none(), "trailing bytes");
+        // A count claiming more than the file holds is refused before allocating.
+        let mut huge = bytes.clone();
+        let at = 8 + 8 + "k1".len();
+        huge[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+        std::fs::write(&base, &huge).unwrap();
+        assert!(read(tmp.path(), "k1", need).is_none(), "impossible count");
+        std::fs::write(&base, &bytes).unwrap();
+        assert!(read(tmp.path(), "k1", need).is_some(), "restored");
+    }
+}
