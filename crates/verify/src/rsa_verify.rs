@@ -247,7 +247,7 @@ mod tests {
     use rsa::BigUint;
 
     /// A deterministic odd modulus of `bits` bits with its top bit set.
-    fn modulus(bits: usize, seed: u8) -> BigUint {
+    pub(super) fn modulus(bits: usize, seed: u8) -> BigUint {
         use sha2::{Digest, Sha256};
         let mut bytes = Vec::new();
         let mut block = Sha256::digest([seed]);
@@ -314,6 +314,37 @@ mod tests {
                 let got = BigUint::from_bytes_be(&got).to_bytes_be();
                 assert_eq!(got, want, "e={e} seed={seed}");
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use rsa::BigUint;
+
+    /// Microseconds per public operation at each key size: `cargo test
+    /// --release -p leaktrace-verify --lib rsa_timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn rsa_timing() {
+        for (bits, seed) in [(1024, 1u8), (2048, 2), (4096, 4)] {
+            let n = super::tests::modulus(bits, seed);
+            let key = rsa::RsaPublicKey::new_with_max_size(n.clone(), BigUint::from(65537u32), 4096).unwrap();
+            let p = PreparedKey::new(&key).unwrap();
+            let s = BigUint::from(7u32).modpow(&BigUint::from(1_000_003u32), &n);
+            let mut sig = s.to_bytes_be();
+            while sig.len() < p.k {
+                sig.insert(0, 0);
+            }
+            let rounds = 20_000;
+            let t = std::time::Instant::now();
+            let mut x = 0u8;
+            for _ in 0..rounds {
+                x ^= p.public_op(std::hint::black_box(&sig)).unwrap()[5];
+            }
+            let us = t.elapsed().as_secs_f64() * 1e6 / rounds as f64;
+            println!("{bits} bits: {us:.2} µs per public operation ({x})");
         }
     }
 }
