@@ -87,10 +87,8 @@ pub fn read(dir: &Path, key: &str, need: Need) -> Option<PostTable> {
         r.end()?;
     }
     let n = t.id.len();
-    let same = |len: usize| len == n;
-    if !(same(t.account.len()) && same(t.time_ms.len()) && same(t.kind.len()))
-        || !(same(t.target.len()) && same(t.first.len()) && t.account_names.len() == t.accounts.len())
-    {
+    let lens = [t.account.len(), t.time_ms.len(), t.kind.len(), t.target.len(), t.first.len()];
+    if lens.iter().any(|&l| l != n) || t.account_names.len() != t.accounts.len() {
         return None;
     }
     for (i, name) in LISTS.iter().enumerate() {
@@ -350,12 +348,11 @@ mod tests {
             if need.text {
                 assert_eq!(a.text(row), b.text(row));
             }
-            for i in 0..4 {
-                if lists_of(need)[i] {
-                    let (x, y) = (list_ref(a, i).unwrap(), list_ref(b, i).unwrap());
-                    let names = |c: &ListColumn| c.of(row).iter().map(|&v| c.dict.names[v as usize].clone()).collect::<Vec<_>>();
-                    assert_eq!(names(x), names(y), "{} of row {row}", LISTS[i]);
-                }
+            for (i, list) in LISTS.iter().enumerate().filter(|(i, _)| lists_of(need)[*i]) {
+                let (x, y) = (list_ref(a, i).unwrap(), list_ref(b, i).unwrap());
+                let names =
+                    |c: &ListColumn| c.of(row).iter().map(|&v| c.dict.names[v as usize].clone()).collect::<Vec<_>>();
+                assert_eq!(names(x), names(y), "{list} of row {row}");
             }
         }
         // Interned ids still resolve after a round trip.
