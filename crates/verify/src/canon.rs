@@ -27,14 +27,23 @@ pub struct SplitMessage<'a> {
 /// becomes CRLF, as it was on the wire. Borrowed when already CRLF.
 pub fn to_crlf(raw: &[u8]) -> Cow<'_, [u8]> {
     let bare = |i: usize| i == 0 || raw[i - 1] != b'\r';
-    let Some(first) = raw.iter().enumerate().position(|(i, &b)| b == b'\n' && bare(i)) else {
+    let mut first = None;
+    let mut start = 0;
+    while let Some(off) = memchr_nl(&raw[start..]) {
+        if bare(start + off) {
+            first = Some(start + off);
+            break;
+        }
+        start += off + 1;
+    }
+    let Some(first) = first else {
         return Cow::Borrowed(raw);
     };
     let mut out = Vec::with_capacity(raw.len() + raw.len() / 16);
     out.extend_from_slice(&raw[..first]);
     let mut start = first;
     // Copy line by line, inserting CR before each bare LF.
-    while let Some(off) = raw[start..].iter().position(|&b| b == b'\n') {
+    while let Some(off) = memchr_nl(&raw[start..]) {
         let i = start + off;
         out.extend_from_slice(&raw[start..i]);
         if bare(i) {
@@ -51,17 +60,18 @@ pub fn to_crlf(raw: &[u8]) -> Cow<'_, [u8]> {
 pub fn line_endings(raw: &[u8]) -> &'static str {
     let mut crlf = false;
     let mut lf = false;
-    for (i, &b) in raw.iter().enumerate() {
-        if b == b'\n' {
-            if i > 0 && raw[i - 1] == b'\r' {
-                crlf = true;
-            } else {
-                lf = true;
-            }
-            if crlf && lf {
-                return "mixed";
-            }
+    let mut start = 0;
+    while let Some(off) = memchr_nl(&raw[start..]) {
+        let i = start + off;
+        if i > 0 && raw[i - 1] == b'\r' {
+            crlf = true;
+        } else {
+            lf = true;
         }
+        if crlf && lf {
+            return "mixed";
+        }
+        start = i + 1;
     }
     if lf { "lf" } else { "crlf" }
 }
@@ -117,8 +127,10 @@ fn finish<'a>(msg: &'a [u8], headers: &mut Vec<RawHeader<'a>>, cur: Option<(usiz
     }
 }
 
+/// Where the first LF is (every byte of every message is scanned for line
+/// ends: the memchr crate does it a vector at a time).
 fn memchr_nl(s: &[u8]) -> Option<usize> {
-    s.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', s)
 }
 
 fn trim_end_ws(s: &[u8]) -> &[u8] {
@@ -207,35 +219,34 @@ pub fn body(canon: Canon, body: &[u8]) -> Cow<'_, [u8]> {
         }
         Canon::Relaxed => {
             let mut out = Vec::with_capacity(body.len());
+            // Empty lines (white space only) seen and not written yet: they
+            // are only kept when text follows them.
             let mut empty_run = 0usize;
             for line in body.split_inclusive(|&b| b == b'\n') {
                 let content = line.strip_suffix(b"\n").unwrap_or(line);
                 let content = content.strip_suffix(b"\r").unwrap_or(content);
-                let start = out.len();
-                let mut pending_space = false;
-                for &b in content {
-                    if b == b' ' || b == b'\t' {
-                        pending_space = true;
-                    } else {
-                        if pending_space {
-                            out.push(b' ');
-                            pending_space = false;
-                        }
-                        out.push(b);
+                let mut empty = true;
+                // Each run of white space becomes one space (none at the end):
+                // a word other than the first had some before it.
+                for (n, word) in content.split(|&b| b == b' ' || b == b'\t').enumerate() {
+                    if word.is_empty() {
+                        continue;
                     }
-                }
-                if out.len() == start {
-                    empty_run += 1;
-                } else {
-                    // Empty lines are only kept when text follows them.
-                    if empty_run > 0 {
-                        let text: Vec<u8> = out.drain(start..).collect();
+                    if empty {
                         for _ in 0..empty_run {
                             out.extend_from_slice(b"\r\n");
                         }
-                        out.extend_from_slice(&text);
                         empty_run = 0;
+                        empty = false;
                     }
+                    if n > 0 {
+                        out.push(b' ');
+                    }
+                    out.extend_from_slice(word);
+                }
+                if empty {
+                    empty_run += 1;
+                } else {
                     out.extend_from_slice(b"\r\n");
                 }
             }
@@ -276,6 +287,86 @@ mod tests {
         assert_eq!(&*body(Canon::Simple, b"abc"), b"abc\r\n");
         assert_eq!(&*body(Canon::Relaxed, b"abc  "), b"abc\r\n");
         assert_eq!(&*body(Canon::Relaxed, b"a\r\n\r\nb\r\n\r\n"), b"a\r\n\r\nb\r\n");
+    }
+
+    /// Byte strings built from pieces that matter to line handling.
+    fn random_inputs(count: usize, pieces: &[&[u8]]) -> Vec<Vec<u8>> {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        (0..count).map(|_| (0..next(40)).flat_map(|_| pieces[next(pieces.len())].iter().copied()).collect()).collect()
+    }
+
+    #[test]
+    fn crlf_and_line_ends_agree_with_byte_loops() {
+        for input in random_inputs(20_000, &[b"\n", b"\r\n", b"\r", b"a", b"bcdefghijklmnop", b"\n\n"]) {
+            let mut crlf = Vec::new();
+            for (i, &b) in input.iter().enumerate() {
+                if b == b'\n' && (i == 0 || input[i - 1] != b'\r') {
+                    crlf.push(b'\r');
+                }
+                crlf.push(b);
+            }
+            let converted = to_crlf(&input);
+            assert_eq!(*converted, *crlf, "{input:?}");
+            assert_eq!(matches!(converted, Cow::Borrowed(_)), crlf == input);
+            let ends: Vec<bool> =
+                (0..input.len()).filter(|&i| input[i] == b'\n').map(|i| i > 0 && input[i - 1] == b'\r').collect();
+            let expected = match (ends.contains(&true), ends.contains(&false)) {
+                (true, true) => "mixed",
+                (_, true) => "lf",
+                _ => "crlf",
+            };
+            assert_eq!(line_endings(&input), expected, "{input:?}");
+        }
+    }
+
+    /// The relaxed body canonicalisation as it was written first.
+    fn relaxed_body_reference(body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(body.len());
+        let mut empty_run = 0usize;
+        for line in body.split_inclusive(|&b| b == b'\n') {
+            let content = line.strip_suffix(b"\n").unwrap_or(line);
+            let content = content.strip_suffix(b"\r").unwrap_or(content);
+            let start = out.len();
+            let mut pending_space = false;
+            for &b in content {
+                if b == b' ' || b == b'\t' {
+                    pending_space = true;
+                } else {
+                    if pending_space {
+                        out.push(b' ');
+                        pending_space = false;
+                    }
+                    out.push(b);
+                }
+            }
+            if out.len() == start {
+                empty_run += 1;
+            } else {
+                if empty_run > 0 {
+                    let text: Vec<u8> = out.drain(start..).collect();
+                    for _ in 0..empty_run {
+                        out.extend_from_slice(b"\r\n");
+                    }
+                    out.extend_from_slice(&text);
+                    empty_run = 0;
+                }
+                out.extend_from_slice(b"\r\n");
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn relaxed_body_agrees_with_the_reference() {
+        for input in random_inputs(20_000, &[b"\r\n", b"\n", b"\r", b" ", b"\t", b"  \t ", b"a", b"word", b"\xff"]) {
+            assert_eq!(*body(Canon::Relaxed, &input), relaxed_body_reference(&input), "{input:?}");
+        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! against the first Received, Message-ID domain against From, the mail
 //! program, and the time-zone offsets a sender's machines used.
 
+use chrono::{DateTime, FixedOffset};
+
 use crate::date;
 use crate::report::{Forensics, Hop};
 
@@ -20,7 +22,13 @@ pub struct Received {
 /// Parse a Received field value (RFC 5321 §4.4): `from X (…) by Y with Z
 /// id … for …; date`. Lenient: every part is optional.
 pub fn parse_received(value: &str) -> Received {
-    let value: String = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    parse_received_dated(value).0
+}
+
+/// [`parse_received`], and its date as parsed: [`analyse`] needs the date's
+/// offset too, and would otherwise parse the text a second time.
+fn parse_received_dated(value: &str) -> (Received, Option<DateTime<FixedOffset>>) {
+    let value = crate::collapse_spaces(value);
     let (clauses, date_part) = match value.rfind(';') {
         Some(p) => (&value[..p], Some(value[p + 1..].trim())),
         None => (value.as_str(), None),
@@ -38,11 +46,13 @@ pub fn parse_received(value: &str) -> Received {
     r.by = next_word("by").filter(|s| !s.is_empty());
     r.with = next_word("with").filter(|s| !s.is_empty());
     r.ip = find_ip(clauses);
+    let mut parsed = None;
     if let Some(d) = date_part {
         r.time_text = Some(d.to_string());
-        r.time = date::parse(d).map(|t| (t.timestamp(), date::offset_string(&t)));
+        parsed = date::parse(d);
+        r.time = parsed.map(|t| (t.timestamp(), date::offset_string(&t)));
     }
-    r
+    (r, parsed)
 }
 
 /// The first bracketed address (`[192.0.2.1]`, `[IPv6:2001:db8::1]`), else
@@ -71,12 +81,8 @@ pub fn address_domain(value: &str) -> Option<String> {
         _ => value,
     };
     let (_, dom) = addr.rsplit_once('@')?;
-    let dom: String = dom
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '.' || *c == '-' || *c == '_')
-        .collect::<String>()
-        .to_ascii_lowercase();
-    let dom = dom.trim_end_matches('.').to_string();
+    let end = dom.find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-' || c == '_')).unwrap_or(dom.len());
+    let dom = dom[..end].trim_end_matches('.').to_ascii_lowercase();
     (!dom.is_empty()).then_some(dom)
 }
 
@@ -103,13 +109,14 @@ pub fn analyse(inp: &Inputs<'_>) -> Forensics {
     }
     let mut prev: Option<i64> = None;
     for (i, v) in inp.received.iter().rev().enumerate() {
-        let r = parse_received(v);
+        let (r, parsed) = parse_received_dated(v);
         let mut hop = Hop { index: i + 1, from: r.from, by: r.by, with: r.with, ip: r.ip, time: None, delay_s: None };
         if let Some((ts, off)) = &r.time {
-            hop.time = chrono::DateTime::from_timestamp(*ts, 0).and_then(|utc| {
-                let secs = date::parse(r.time_text.as_deref().unwrap_or(""))?.offset().local_minus_utc();
-                Some(utc.with_timezone(&chrono::FixedOffset::east_opt(secs)?).to_rfc3339())
-            });
+            // The time in the hop's own offset. `r.time` is `Some` only when
+            // the date was parsed.
+            hop.time = chrono::DateTime::from_timestamp(*ts, 0)
+                .zip(parsed)
+                .map(|(utc, t)| utc.with_timezone(t.offset()).to_rfc3339());
             if !f.timezones.contains(off) {
                 f.timezones.push(off.clone());
             }

@@ -264,7 +264,8 @@ impl KeyArchive {
 
     /// Records for `selector._domainkey.domain` (case and a trailing dot ignored).
     pub fn lookup(&self, selector: &str, domain: &str) -> &[Arc<KeyRecord>] {
-        let name = format!("{}._domainkey.{}", selector, domain.trim_end_matches('.')).to_ascii_lowercase();
+        let mut name = format!("{}._domainkey.{}", selector, domain.trim_end_matches('.'));
+        name.make_ascii_lowercase();
         self.records.get(&name).map_or(&[], Vec::as_slice)
     }
 

@@ -53,11 +53,7 @@ pub fn parse_mail(raw: &[u8]) -> ParsedMail {
     let mut out = ParsedMail::default();
     let split = crate::canon::split(&crlf);
     let first = |name: &str| {
-        split
-            .headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name.as_bytes()))
-            .map(|h| String::from_utf8_lossy(h.value).split_whitespace().collect::<Vec<_>>().join(" "))
+        split.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name.as_bytes())).map(|h| crate::unfold(h.value))
     };
     out.date = first("date");
     out.first_received_ms = split
@@ -65,7 +61,7 @@ pub fn parse_mail(raw: &[u8]) -> ParsedMail {
         .iter()
         .rev()
         .filter(|h| h.name.eq_ignore_ascii_case(b"received"))
-        .find_map(|h| crate::forensics::parse_received(&String::from_utf8_lossy(h.value)).time)
+        .find_map(|h| crate::forensics::parse_received(&crate::utf8_lossy(h.value)).time)
         .map(|(ts, _)| ts * 1000);
     out.date_ms = out.date.as_deref().and_then(crate::date::parse).map(|d| d.timestamp_millis());
     let Some(msg) = crate::mime_parser().parse(&crlf[..]) else {
