@@ -9,8 +9,12 @@
 # Times are wall-clock seconds of one command each: for the toolkit, its
 # `compute` on a database it has already preprocessed (its preprocess time
 # is printed once); for leaktrace, `coord` on a case it has already ingested
-# (reading the posts table included, storing the run excluded). Needs
-# python3 and PyPI (see qut_reference.sh for the toolkit's install).
+# (reading the posts table included, storing the run excluded), once with
+# its coordination cache emptied first ("cold": Parquet decoded, columns
+# interned and cached) and once again ("warm": the cached columns). The
+# ratio is the toolkit's time over leaktrace's warm time; cold_ratio over
+# its cold time. Needs python3 and PyPI (see qut_reference.sh for the
+# toolkit's install).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
 tweets=${1:-$repo/../shared/data/ira/tweets-sample.csv.gz}
@@ -36,7 +40,7 @@ if [ ! -f "$db" ]; then
     "$venv/bin/python" -W ignore -m coordination_network_toolkit "$db" preprocess "$work/ira-qut.csv" >/dev/null
     echo "toolkit preprocess: $(echo "$(date +%s.%N) - $s" | bc) s"
 fi
-printf '%-18s %7s %12s %12s %9s %10s %s\n' network window toolkit_s leaktrace_s ratio edges identical
+printf '%-18s %7s %10s %8s %8s %7s %11s %7s %s\n' network window toolkit_s cold_s warm_s ratio cold_ratio edges identical
 for pair in co-retweet:co_retweet co-tweet:co_tweet co-link:co_link co-similar-text:co_similar_tweet; do
     ours=${pair%%:*}; theirs=${pair##*:}
     for w in "${windows[@]}"; do
@@ -45,13 +49,20 @@ for pair in co-retweet:co_retweet co-tweet:co_tweet co-link:co_link co-similar-t
         tq=$(echo "$(date +%s.%N) - $s" | bc)
         "$venv/bin/python" -c 'import sys; from coordination_network_toolkit.output import output_gephi_csv; output_gephi_csv(*sys.argv[1:])' \
             "$db" "$theirs" "$work/q-$theirs-$w.csv"
+        rm -rf "$case_dir/cache/coord"
+        s=$(date +%s.%N)
+        "$lt" coord "$case_dir" --network "$ours" --window "$w" --compat qut --no-store --no-evidence \
+            --out "$work/l-$theirs-$w-cold.csv" >/dev/null
+        tc=$(echo "$(date +%s.%N) - $s" | bc)
         s=$(date +%s.%N)
         "$lt" coord "$case_dir" --network "$ours" --window "$w" --compat qut --no-store --no-evidence \
             --out "$work/l-$theirs-$w.csv" >/dev/null
         tl=$(echo "$(date +%s.%N) - $s" | bc)
-        same=no; cmp -s "$work/q-$theirs-$w.csv" "$work/l-$theirs-$w.csv" && same=yes
+        same=no
+        cmp -s "$work/q-$theirs-$w.csv" "$work/l-$theirs-$w.csv" && cmp -s "$work/l-$theirs-$w-cold.csv" "$work/l-$theirs-$w.csv" && same=yes
         edges=$(($(wc -l < "$work/l-$theirs-$w.csv") - 1))
-        printf '%-18s %7s %12.2f %12.2f %8.0fx %10s %s\n' "$ours" "$w" "$tq" "$tl" "$(echo "$tq / $tl" | bc -l)" "$edges" "$same"
+        printf '%-18s %7s %10.2f %8.2f %8.2f %6.0fx %10.0fx %7s %s\n' "$ours" "$w" "$tq" "$tc" "$tl" \
+            "$(echo "$tq / $tl" | bc -l)" "$(echo "$tq / $tc" | bc -l)" "$edges" "$same"
     done
 done
 s=$(date +%s.%N)
