@@ -121,13 +121,15 @@ pub fn write(dir: &Path, key: &str, t: &PostTable) {
         w.i64s(&t.id)?;
         w.u32s(&t.account)?;
         w.i64s(&t.time_ms)?;
-        w.bytes(&t.kind.iter().map(|k| kind_code(*k)).collect::<Vec<u8>>())?;
-        w.i64s(&t.target.iter().map(|v| v.unwrap_or(0)).collect::<Vec<i64>>())?;
-        w.bytes(&t.target.iter().map(|v| v.is_some() as u8).collect::<Vec<u8>>())?;
-        w.bytes(&t.first.iter().map(|&f| f as u8).collect::<Vec<u8>>())?;
+        // Derived columns go out as they are computed, not collected first
+        // (at tens of millions of posts each copy would be hundreds of MB).
+        w.byte_items(t.kind.iter().map(|k| kind_code(*k)))?;
+        w.items(t.target.iter().map(|v| v.unwrap_or(0).to_le_bytes()))?;
+        w.byte_items(t.target.iter().map(|v| v.is_some() as u8))?;
+        w.byte_items(t.first.iter().map(|&f| f as u8))?;
         w.strings(t.accounts.names.iter().map(String::as_str))?;
         w.strings(t.account_names.iter().map(|n| n.as_deref().unwrap_or("")))?;
-        w.bytes(&t.account_names.iter().map(|n| n.is_some() as u8).collect::<Vec<u8>>())
+        w.byte_items(t.account_names.iter().map(|n| n.is_some() as u8))
     });
     for (i, name) in LISTS.iter().enumerate() {
         if let Some(col) = list_ref(t, i) {
@@ -192,19 +194,26 @@ impl Writer {
         self.0.write_all(&(n as u64).to_le_bytes())
     }
 
-    fn i64s(&mut self, v: &[i64]) -> std::io::Result<()> {
+    /// A count, then each item's little-endian bytes.
+    fn items<const W: usize>(&mut self, v: impl ExactSizeIterator<Item = [u8; W]>) -> std::io::Result<()> {
         self.len(v.len())?;
-        v.iter().try_for_each(|x| self.0.write_all(&x.to_le_bytes()))
+        v.into_iter().try_for_each(|x| self.0.write_all(&x))
+    }
+
+    fn byte_items(&mut self, v: impl ExactSizeIterator<Item = u8>) -> std::io::Result<()> {
+        self.items(v.map(|b| [b]))
+    }
+
+    fn i64s(&mut self, v: &[i64]) -> std::io::Result<()> {
+        self.items(v.iter().map(|x| x.to_le_bytes()))
     }
 
     fn u64s(&mut self, v: &[u64]) -> std::io::Result<()> {
-        self.len(v.len())?;
-        v.iter().try_for_each(|x| self.0.write_all(&x.to_le_bytes()))
+        self.items(v.iter().map(|x| x.to_le_bytes()))
     }
 
     fn u32s(&mut self, v: &[u32]) -> std::io::Result<()> {
-        self.len(v.len())?;
-        v.iter().try_for_each(|x| self.0.write_all(&x.to_le_bytes()))
+        self.items(v.iter().map(|x| x.to_le_bytes()))
     }
 
     fn bytes(&mut self, v: &[u8]) -> std::io::Result<()> {
