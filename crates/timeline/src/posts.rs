@@ -62,7 +62,11 @@ pub fn load_posts(case: &Case, filter: &PostFilter) -> Result<Vec<CasePost>> {
 /// As `load_posts`, keeping only the posts `keep` accepts as they stream by:
 /// memory grows with what is kept, not with the case (a cascade of one URL
 /// in fifty million posts holds that URL's posts only).
-pub fn load_posts_where(case: &Case, filter: &PostFilter, mut keep: impl FnMut(&Post) -> bool) -> Result<Vec<CasePost>> {
+pub fn load_posts_where(
+    case: &Case,
+    filter: &PostFilter,
+    mut keep: impl FnMut(&Post) -> bool,
+) -> Result<Vec<CasePost>> {
     let mut out = Vec::new();
     for s in case.sources()?.into_iter().filter(|s| s.posts > 0) {
         if filter.from_ms.is_some_and(|f| s.last_post.is_some_and(|l| l < f))
