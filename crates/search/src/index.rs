@@ -5,8 +5,9 @@
 //! written atomically with the documents, so the index and its list
 //! cannot disagree: a source is indexed completely or not at all. Adding a
 //! source writes new segments and never rewrites the others (merging is
-//! off, except that the segments of the source just added are merged into
-//! one).
+//! off, except that the segments of the source just added are merged: into
+//! one below a million documents, else into a few of at most about five
+//! million each, merged in parallel).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -25,6 +26,40 @@ use crate::{Result, SearchError};
 
 pub const DIR: &str = "index";
 const WRITER_MEMORY: usize = 200_000_000;
+/// Segments of an addition are merged up to about this many documents each.
+const MERGED_SEGMENT_DOCS: u64 = 5_000_000;
+/// Below this many documents an addition is merged into one segment.
+const SPLIT_MERGE_DOCS: u64 = 1_000_000;
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
+}
+
+/// The segments of one addition (id, documents) split into groups to merge:
+/// one group for a small addition; otherwise at least one per thread and
+/// enough that none holds much over `MERGED_SEGMENT_DOCS`, each taking
+/// segments in order until it has its share of the documents.
+fn merge_groups(segments: &[(SegmentId, u64)], threads: usize) -> Vec<Vec<SegmentId>> {
+    let total: u64 = segments.iter().map(|s| s.1).sum();
+    let groups = if total < SPLIT_MERGE_DOCS {
+        1
+    } else {
+        (total.div_ceil(MERGED_SEGMENT_DOCS) as usize).max(threads).min(segments.len().max(1))
+    };
+    let share = total.div_ceil(groups as u64).max(1);
+    let mut out: Vec<Vec<SegmentId>> = vec![Vec::new()];
+    let mut docs = 0u64;
+    for &(id, n) in segments {
+        if docs >= share && out.len() < groups {
+            out.push(Vec::new());
+            docs = 0;
+        }
+        out.last_mut().expect("non-empty").push(id);
+        docs += n;
+    }
+    out.retain(|g| !g.is_empty());
+    out
+}
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Payload {
@@ -163,8 +198,7 @@ impl CaseIndex {
     }
 
     fn writer(&self) -> Result<IndexWriter<TantivyDocument>> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
-        let w = self.index.writer_with_num_threads(threads, WRITER_MEMORY).map_err(tantivy_err(&self.path))?;
+        let w = self.index.writer_with_num_threads(threads(), WRITER_MEMORY).map_err(tantivy_err(&self.path))?;
         w.set_merge_policy(Box::new(NoMergePolicy));
         Ok(w)
     }
@@ -213,10 +247,21 @@ impl CaseIndex {
         let mut commit = writer.prepare_commit().map_err(tantivy_err(&self.path))?;
         commit.set_payload(&serde_json::to_string(&payload).expect("payload serialises"));
         commit.commit().map_err(tantivy_err(&self.path))?;
-        // One segment per addition: merge only what this commit wrote.
-        let new: Vec<SegmentId> = self.segment_ids()?.into_iter().filter(|id| !before.contains(id)).collect();
-        if new.len() > 1 {
-            writer.merge(&new).wait().map_err(tantivy_err(&self.path))?;
+        // Merge only what this commit wrote, into a few segments of bounded
+        // size merged side by side (one merge of everything is one thread's
+        // work, and grows with the source).
+        let new: Vec<(SegmentId, u64)> = self
+            .index
+            .searchable_segment_metas()
+            .map_err(tantivy_err(&self.path))?
+            .into_iter()
+            .filter(|m| !before.contains(&m.id()))
+            .map(|m| (m.id(), m.num_docs() as u64))
+            .collect();
+        let merges: Vec<_> =
+            merge_groups(&new, threads()).into_iter().filter(|g| g.len() > 1).map(|g| writer.merge(&g)).collect();
+        for m in merges {
+            m.wait().map_err(tantivy_err(&self.path))?;
         }
         writer.wait_merging_threads().map_err(tantivy_err(&self.path))?;
         progress(n);
@@ -290,5 +335,46 @@ impl CaseIndex {
             label_keys: Mutex::default(),
             reader: Mutex::default(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segs(docs: &[u64]) -> Vec<(SegmentId, u64)> {
+        docs.iter().map(|&n| (SegmentId::generate_random(), n)).collect()
+    }
+
+    fn sizes(segments: &[(SegmentId, u64)], groups: &[Vec<SegmentId>]) -> Vec<u64> {
+        groups.iter().map(|g| g.iter().map(|id| segments.iter().find(|s| s.0 == *id).unwrap().1).sum()).collect()
+    }
+
+    #[test]
+    fn merge_groups_keep_every_segment_once_and_bound_their_size() {
+        // Small additions: one group.
+        let s = segs(&[100_000; 5]);
+        assert_eq!(merge_groups(&s, 2).len(), 1);
+        assert_eq!(merge_groups(&segs(&[7]), 4).len(), 1);
+        assert!(merge_groups(&[], 2).is_empty());
+        // A large one: one group per thread at least, none far above the bound.
+        for (docs, threads, want) in
+            [(vec![250_000u64; 20], 2, 2), (vec![250_000; 200], 2, 10), (vec![400_000; 30], 4, 4)]
+        {
+            let s = segs(&docs);
+            let g = merge_groups(&s, threads);
+            assert_eq!(g.len(), want, "{} segments, {threads} threads", docs.len());
+            let mut all: Vec<SegmentId> = g.concat();
+            all.sort();
+            let mut ids: Vec<SegmentId> = s.iter().map(|x| x.0).collect();
+            ids.sort();
+            assert_eq!(all, ids, "every segment in exactly one group");
+            let per = sizes(&s, &g);
+            let biggest = docs.iter().max().unwrap();
+            assert!(per.iter().all(|&n| n <= MERGED_SEGMENT_DOCS + biggest), "{per:?}");
+        }
+        // Fewer segments than threads: no empty group.
+        let s = segs(&[3_000_000]);
+        assert_eq!(merge_groups(&s, 4).len(), 1);
     }
 }
