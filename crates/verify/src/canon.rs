@@ -291,13 +291,7 @@ mod tests {
 
     /// Byte strings built from pieces that matter to line handling.
     fn random_inputs(count: usize, pieces: &[&[u8]]) -> Vec<Vec<u8>> {
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_support::xorshift(0x9e37_79b9_7f4a_7c15);
         (0..count).map(|_| (0..next(40)).flat_map(|_| pieces[next(pieces.len())].iter().copied()).collect()).collect()
     }
 

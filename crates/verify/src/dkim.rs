@@ -730,13 +730,7 @@ mod tests {
         }
         const PIECES: &[&[u8]] =
             &[b"b", b"B", b"bh", b"h", b"=", b";", b" ", b"\t", b"\r\n ", b"\x0b", b"\x0c", b"YWJj", b"b b", b"\xff"];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_support::xorshift(0x2545_f491_4f6c_dd1d);
         let mut input = Vec::new();
         for _ in 0..20_000 {
             input.clear();
@@ -873,13 +867,7 @@ mod tests {
             b"\r\n\t",
             b"\xc2\xa0",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_support::xorshift(0x2545_f491_4f6c_dd1d);
         let (mut input, mut parsed) = (Vec::new(), 0);
         for _ in 0..50_000 {
             input.clear();

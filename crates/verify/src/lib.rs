@@ -414,6 +414,22 @@ pub mod online {
     }
 }
 
+/// Helpers shared by the unit tests of several modules.
+#[cfg(test)]
+pub(crate) mod test_support {
+    /// A xorshift generator from `seed`: each call gives a number below `n`
+    /// (deterministic, so a failing input can be found again).
+    pub(crate) fn xorshift(seed: u64) -> impl FnMut(usize) -> usize {
+        let mut state = seed;
+        move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
