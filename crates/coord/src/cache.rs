@@ -26,7 +26,8 @@ use leaktrace_model::PostKind;
 
 use crate::posts::{Interner, ListColumn, Need, PostTable};
 
-const MAGIC: &[u8; 8] = b"LTCOORD\x01";
+/// The first bytes of every cache file.
+pub const MAGIC: &[u8; 8] = b"LTCOORD\x01";
 /// Bump when the layout of a group changes.
 const FORMAT: u32 = 1;
 
@@ -91,6 +92,11 @@ pub fn read(dir: &Path, key: &str, need: Need) -> Option<PostTable> {
     if lens.iter().any(|&l| l != n) || t.account_names.len() != t.accounts.len() {
         return None;
     }
+    // Every id must name something, every range of a list must lie in it:
+    // what follows indexes by them without checking.
+    if t.account.iter().any(|&a| a as usize >= t.accounts.len()) {
+        return None;
+    }
     for (i, name) in LISTS.iter().enumerate() {
         if !lists_of(need)[i] {
             continue;
@@ -100,10 +106,10 @@ pub fn read(dir: &Path, key: &str, need: Need) -> Option<PostTable> {
         let values = r.u32s()?;
         let dict = Interner::from_names(r.strings()?);
         r.end()?;
-        if offsets.len() != n + 1 || offsets.last().copied() != Some(values.len() as u64) {
+        if offsets.len() != n + 1 || offsets.last().copied() != Some(values.len() as u64) || offsets[0] != 0 {
             return None;
         }
-        if values.iter().any(|&v| v as usize >= dict.len()) {
+        if offsets.windows(2).any(|w| w[0] > w[1]) || values.iter().any(|&v| v as usize >= dict.len()) {
             return None;
         }
         *list_mut(&mut t, i) = Some(ListColumn::from_parts(offsets, values, dict));
@@ -306,8 +312,8 @@ impl Reader {
         offsets
             .windows(2)
             .map(|w| {
-                let (a, b) = (w[0] as usize, w[1] as usize);
-                (a <= b).then(|| std::str::from_utf8(&data[a..b]).ok().map(str::to_string))?
+                let bytes = data.get(w[0] as usize..w[1] as usize)?;
+                std::str::from_utf8(bytes).ok().map(str::to_string)
             })
             .collect()
     }
@@ -371,6 +377,18 @@ mod tests {
     }
 
     #[test]
+    fn string_offsets_outside_their_bytes_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        write_group(tmp.path(), "s", "k", |w| {
+            w.u64s(&[0, 100, 5])?;
+            w.bytes(b"abcde")
+        })
+        .unwrap();
+        let mut r = Reader::open(&tmp.path().join("s"), "k").unwrap();
+        assert!(r.strings().is_none());
+    }
+
+    #[test]
     fn round_trip_keeps_every_column() {
         let tmp = tempfile::tempdir().unwrap();
         let t = PostTable::from_posts(&posts());
@@ -404,6 +422,15 @@ mod tests {
         longer.push(0);
         std::fs::write(&base, &longer).unwrap();
         assert!(read(tmp.path(), "k1", need).is_none(), "trailing bytes");
+        // Well-formed but inconsistent: an account id naming no account.
+        let mut bad = t.account.clone();
+        bad[3] = t.accounts.len() as u32;
+        let mut u = PostTable::from_posts(&posts());
+        (u.domains, u.hashtags, u.mentions) = (None, None, None);
+        u.account = bad;
+        let other = tmp.path().join("other");
+        write(&other, "k3", &u);
+        assert!(read(&other, "k3", need).is_none(), "account id out of range");
         // A count claiming more than the file holds is refused before allocating.
         let mut huge = bytes.clone();
         let at = 8 + 8 + "k1".len();
