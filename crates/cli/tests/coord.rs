@@ -231,35 +231,55 @@ fn planted_campaign_is_recovered_as_one_cluster() {
 #[test]
 fn the_coordination_cache_gives_the_same_edges_and_follows_new_sources() {
     let (tmp, dir) = excerpt_case();
-    let run = |name: &str| {
+    // With evidence (texts read) and without (a warm run reads only the cache).
+    let run_with = |name: &str, evidence: bool| {
         let out = tmp.path().join(name);
-        ok(lt(&[
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![
             &"coord",
             &dir,
             &"--network",
-            &"co-retweet,co-tweet,co-link,co-hashtag",
+            &"co-retweet,co-tweet,co-similar-text,co-link,co-hashtag",
             &"--window",
             &"600",
+            &"--min-weight",
+            &"1",
             &"--out",
             &out,
             &"--no-store",
-        ]));
+        ];
+        if !evidence {
+            args.push(&"--no-evidence");
+        }
+        ok(lt(&args));
         std::fs::read(&out).unwrap()
     };
+    let run = |name: &str| run_with(name, true);
     let cache = dir.join("cache/coord");
     assert!(!cache.exists(), "no cache before the first run");
     let cold = run("cold.csv");
-    for group in ["base", "urls", "hashtags"] {
+    for group in ["base", "urls", "hashtags", "tweet_keys.own", "tokens.own"] {
         assert!(cache.join(group).is_file(), "{group} cached");
     }
     assert!(!cache.join("mentions").exists(), "only the groups a run read are cached");
+    assert!(!cache.join("tweet_keys.toolkit").exists(), "only the form a run used is cached");
     assert!(!cache.join("text").exists(), "texts are read from the posts tables");
-    assert!(cold.len() > 100);
+    let csv = String::from_utf8_lossy(&cold).to_string();
+    for net in ["co-retweet", "co-tweet", "co-similar-text", "co-link"] {
+        assert!(csv.lines().any(|l| l.starts_with(&format!("{net},"))), "no {net} edge in {csv}");
+    }
     assert_eq!(run("warm.csv"), cold, "edges from the cache differ from those of the posts tables");
+    let bare = run_with("bare.csv", false);
+    assert_eq!(run_with("bare-warm.csv", false), bare, "a run without evidence differs from the cache");
     // A damaged file is rebuilt, never trusted.
-    std::fs::write(cache.join("base"), b"LTCOORD\x01garbage").unwrap();
-    assert_eq!(run("damaged.csv"), cold);
-    assert!(std::fs::metadata(cache.join("base")).unwrap().len() > 1000, "base rebuilt");
+    for group in ["base", "tokens.own", "tweet_keys.own"] {
+        std::fs::write(cache.join(group), b"LTCOORD\x01garbage").unwrap();
+        assert_eq!(run("damaged.csv"), cold, "after damage to {group}");
+        assert!(std::fs::metadata(cache.join(group)).unwrap().len() > 1000, "{group} rebuilt");
+    }
+    // Derived columns missing from a cache that has the rest are added.
+    std::fs::remove_file(cache.join("tokens.own")).unwrap();
+    assert_eq!(run_with("added.csv", false), bare);
+    assert!(cache.join("tokens.own").is_file());
     // A new source: the cached columns no longer match the posts files.
     ok(lt(&[&"ingest", &dir, &testdata("coord/ira-2016-10-05_08.qut.csv.gz"), &"--quiet"]));
     let after = run("after.csv");

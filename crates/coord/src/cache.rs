@@ -6,8 +6,10 @@
 //! on a case that has been analysed before; the interned columns are the
 //! same every time until a source is added. They are kept in
 //! `<case>/cache/coord/`, one file per column group (`base`, `urls`,
-//! `domains`, `hashtags`, `mentions`; not the texts, which would double the
-//! case's size on disk), each headed by the key of the
+//! `domains`, `hashtags`, `mentions`, and the columns derived from texts,
+//! `tweet_keys.<form>` and `tokens.<form>`, written the first time a run
+//! needs them; not the texts, which would double the case's size on disk),
+//! each headed by the key of the
 //! posts files it was built from (their paths, sizes and modification
 //! times) and the format version. A file with another key, or that cannot
 //! be read whole, is ignored and rebuilt; the folder is derived data and may
@@ -22,14 +24,16 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use zerocopy::IntoBytes;
+
 use leaktrace_model::PostKind;
 
-use crate::posts::{Interner, ListColumn, Need, PostTable};
+use crate::posts::{Interner, ListColumn, NO_ID, Need, PostTable, TextForm, Tokens, TweetKeys};
 
 /// The first bytes of every cache file.
 pub const MAGIC: &[u8; 8] = b"LTCOORD\x01";
 /// Bump when the layout of a group changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The folder of a case's coordination cache.
 pub fn dir(case_root: &Path) -> PathBuf {
@@ -67,8 +71,17 @@ fn list_ref(t: &PostTable, i: usize) -> Option<&ListColumn> {
     [&t.urls, &t.domains, &t.hashtags, &t.mentions][i].as_ref()
 }
 
-/// The table from the cache when every group `need` asks for is there and
-/// current; `None` otherwise. Texts are never in it.
+fn form_name(f: TextForm) -> &'static str {
+    match f {
+        TextForm::Toolkit => "toolkit",
+        TextForm::Own => "own",
+    }
+}
+
+/// The table from the cache when the base group and every list group `need`
+/// asks for are there and current; `None` otherwise. The derived groups
+/// `need` asks for are read when they are there and current, else left
+/// out (the caller computes them). Texts are never in it.
 pub fn read(dir: &Path, key: &str, need: Need) -> Option<PostTable> {
     let mut t = PostTable::default();
     {
@@ -77,24 +90,28 @@ pub fn read(dir: &Path, key: &str, need: Need) -> Option<PostTable> {
         t.account = r.u32s()?;
         t.time_ms = r.i64s()?;
         t.kind = r.bytes()?.into_iter().map(kind_of).collect::<Option<_>>()?;
-        let target = r.i64s()?;
-        let valid = r.bytes()?;
-        t.target = target.into_iter().zip(valid).map(|(v, ok)| (ok == 1).then_some(v)).collect();
+        t.target_id = r.i64s()?;
+        t.target_obj = r.u32s()?;
         t.first = r.bytes()?.into_iter().map(|b| b == 1).collect();
-        t.accounts = Interner::from_names(r.strings()?);
+        t.accounts = r.interned()?;
         let names = r.strings()?;
         let known = r.bytes()?;
         t.account_names = names.into_iter().zip(known).map(|(n, k)| (k == 1).then_some(n)).collect();
         r.end()?;
     }
     let n = t.id.len();
-    let lens = [t.account.len(), t.time_ms.len(), t.kind.len(), t.target.len(), t.first.len()];
+    let lens = [t.account.len(), t.time_ms.len(), t.kind.len(), t.target_id.len(), t.target_obj.len(), t.first.len()];
     if lens.iter().any(|&l| l != n) || t.account_names.len() != t.accounts.len() {
         return None;
     }
     // Every id must name something, every range of a list must lie in it:
     // what follows indexes by them without checking.
     if t.account.iter().any(|&a| a as usize >= t.accounts.len()) {
+        return None;
+    }
+    // A target's object id is below the number of rows (there are no more
+    // distinct targets than rows).
+    if t.target_obj.iter().any(|&o| o != NO_ID && o as usize >= n) {
         return None;
     }
     for (i, name) in LISTS.iter().enumerate() {
@@ -104,7 +121,7 @@ pub fn read(dir: &Path, key: &str, need: Need) -> Option<PostTable> {
         let mut r = Reader::open(&dir.join(name), key)?;
         let offsets = r.u64s()?;
         let values = r.u32s()?;
-        let dict = Interner::from_names(r.strings()?);
+        let dict = r.interned()?;
         r.end()?;
         if offsets.len() != n + 1 || offsets.last().copied() != Some(values.len() as u64) || offsets[0] != 0 {
             return None;
@@ -114,13 +131,62 @@ pub fn read(dir: &Path, key: &str, need: Need) -> Option<PostTable> {
         }
         *list_mut(&mut t, i) = Some(ListColumn::from_parts(offsets, values, dict));
     }
+    t.tweet_keys = need.tweet_keys.and_then(|f| read_tweet_keys(dir, key, f, n));
+    t.tokens = need.tokens.and_then(|f| read_tokens(dir, key, f, n));
     Some(t)
 }
 
-/// Store the groups of `t` (those it has loaded). Best effort: a case folder
-/// that cannot be written to (read-only media) only loses the speed-up.
-pub fn write(dir: &Path, key: &str, t: &PostTable) {
+fn read_tweet_keys(dir: &Path, key: &str, form: TextForm, n: usize) -> Option<TweetKeys> {
+    let mut r = Reader::open(&dir.join(format!("tweet_keys.{}", form_name(form))), key)?;
+    let count = r.u64()?;
+    let ids = r.u32s()?;
+    r.end()?;
+    let ok = ids.len() == n && count <= n as u64 && ids.iter().all(|&k| k == NO_ID || (k as u64) < count);
+    ok.then_some(TweetKeys { form, ids, count: count as u32 })
+}
+
+fn read_tokens(dir: &Path, key: &str, form: TextForm, n: usize) -> Option<Tokens> {
+    let mut r = Reader::open(&dir.join(format!("tokens.{}", form_name(form))), key)?;
+    let vocab = r.u64()?;
+    let offsets = r.u64s()?;
+    let values = r.u32s()?;
+    r.end()?;
+    if offsets.len() != n + 1 || offsets[0] != 0 || offsets.last().copied() != Some(values.len() as u64) {
+        return None;
+    }
+    if offsets.windows(2).any(|w| w[0] > w[1]) || vocab > values.len() as u64 {
+        return None;
+    }
+    // Each set sorted and distinct (the similarity merge relies on it), every
+    // id below the vocabulary's size.
+    let sets_ok = offsets.windows(2).all(|w| {
+        let set = &values[w[0] as usize..w[1] as usize];
+        set.windows(2).all(|p| p[0] < p[1]) && set.last().is_none_or(|&v| (v as u64) < vocab)
+    });
+    sets_ok.then_some(Tokens { form, offsets, values, vocab: vocab as u32 })
+}
+
+/// Store the groups of `t` (those it has loaded): all of them, or with
+/// `all` false only the columns derived from texts. Best effort: a case
+/// folder that cannot be written to (read-only media) only loses the speed-up.
+pub fn write(dir: &Path, key: &str, t: &PostTable, all: bool) {
     if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    if let Some(k) = &t.tweet_keys {
+        let _ = write_group(dir, &format!("tweet_keys.{}", form_name(k.form)), key, |w| {
+            w.len(k.count as usize)?;
+            w.u32s(&k.ids)
+        });
+    }
+    if let Some(k) = &t.tokens {
+        let _ = write_group(dir, &format!("tokens.{}", form_name(k.form)), key, |w| {
+            w.len(k.vocab as usize)?;
+            w.u64s(&k.offsets)?;
+            w.u32s(&k.values)
+        });
+    }
+    if !all {
         return;
     }
     let _ = write_group(dir, "base", key, |w| {
@@ -130,10 +196,10 @@ pub fn write(dir: &Path, key: &str, t: &PostTable) {
         // Derived columns go out as they are computed, not collected first
         // (at tens of millions of posts each copy would be hundreds of MB).
         w.byte_items(t.kind.iter().map(|k| kind_code(*k)))?;
-        w.items(t.target.iter().map(|v| v.unwrap_or(0).to_le_bytes()))?;
-        w.byte_items(t.target.iter().map(|v| v.is_some() as u8))?;
+        w.i64s(&t.target_id)?;
+        w.u32s(&t.target_obj)?;
         w.byte_items(t.first.iter().map(|&f| f as u8))?;
-        w.strings(t.accounts.names.iter().map(String::as_str))?;
+        w.interned(&t.accounts)?;
         w.strings(t.account_names.iter().map(|n| n.as_deref().unwrap_or("")))?;
         w.byte_items(t.account_names.iter().map(|n| n.is_some() as u8))
     });
@@ -143,7 +209,7 @@ pub fn write(dir: &Path, key: &str, t: &PostTable) {
             let _ = write_group(dir, name, key, |w| {
                 w.u64s(offsets)?;
                 w.u32s(values)?;
-                w.strings(dict.names.iter().map(String::as_str))
+                w.interned(dict)
             });
         }
     }
@@ -227,6 +293,14 @@ impl Writer {
         self.0.write_all(v)
     }
 
+    /// An interner's strings: offsets, then their bytes (the layout of
+    /// [`Writer::strings`]).
+    fn interned(&mut self, i: &Interner) -> std::io::Result<()> {
+        let (offsets, buf) = i.parts();
+        self.u64s(offsets)?;
+        self.bytes(buf.as_bytes())
+    }
+
     /// Offsets, then the bytes of every string.
     fn strings<'a>(&mut self, v: impl Iterator<Item = &'a str> + Clone) -> std::io::Result<()> {
         let mut offsets = vec![0u64];
@@ -255,6 +329,12 @@ impl Reader {
         (&magic == MAGIC && r.bytes()? == key.as_bytes()).then_some(r)
     }
 
+    fn u64(&mut self) -> Option<u64> {
+        let mut b = [0u8; 8];
+        self.read_exact(&mut b)?;
+        Some(u64::from_le_bytes(b))
+    }
+
     fn read_exact(&mut self, buf: &mut [u8]) -> Option<()> {
         self.left = self.left.checked_sub(buf.len() as u64)?;
         self.r.read_exact(buf).ok()
@@ -262,38 +342,35 @@ impl Reader {
 
     /// A count of `width`-byte items that the rest of the file can hold.
     fn count(&mut self, width: u64) -> Option<usize> {
-        let mut b = [0u8; 8];
-        self.read_exact(&mut b)?;
-        let n = u64::from_le_bytes(b);
+        let n = self.u64()?;
         (n.checked_mul(width)? <= self.left).then_some(n as usize)
     }
 
-    /// `n` items of W bytes each, decoded by `f`, read a block at a time.
-    fn items<T, const W: usize>(&mut self, f: fn([u8; W]) -> T) -> Option<Vec<T>> {
-        let n = self.count(W as u64)?;
-        let mut out = Vec::with_capacity(n);
-        let mut block = vec![0u8; (64 * 1024 / W) * W];
-        let mut rest = n;
-        while rest > 0 {
-            let take = rest.min(block.len() / W);
-            let buf = &mut block[..take * W];
-            self.read_exact(buf)?;
-            out.extend(buf.chunks_exact(W).map(|c| f(c.try_into().expect("W bytes"))));
-            rest -= take;
+    /// A count, then that many little-endian integers, read straight into
+    /// the vector's memory (one copy from the file, no decoding step).
+    fn ints<T: zerocopy::FromBytes + zerocopy::IntoBytes + Clone + Default>(
+        &mut self,
+        from_le: fn(T) -> T,
+    ) -> Option<Vec<T>> {
+        let n = self.count(std::mem::size_of::<T>() as u64)?;
+        let mut out = vec![T::default(); n];
+        self.read_exact(out.as_mut_bytes())?;
+        if cfg!(target_endian = "big") {
+            out.iter_mut().for_each(|x| *x = from_le(x.clone()));
         }
         Some(out)
     }
 
     fn i64s(&mut self) -> Option<Vec<i64>> {
-        self.items::<i64, 8>(i64::from_le_bytes)
+        self.ints(i64::from_le)
     }
 
     fn u64s(&mut self) -> Option<Vec<u64>> {
-        self.items::<u64, 8>(u64::from_le_bytes)
+        self.ints(u64::from_le)
     }
 
     fn u32s(&mut self) -> Option<Vec<u32>> {
-        self.items::<u32, 4>(u32::from_le_bytes)
+        self.ints(u32::from_le)
     }
 
     fn bytes(&mut self) -> Option<Vec<u8>> {
@@ -301,6 +378,13 @@ impl Reader {
         let mut v = vec![0u8; n];
         self.read_exact(&mut v)?;
         Some(v)
+    }
+
+    /// Strings as [`Writer::interned`] writes them.
+    fn interned(&mut self) -> Option<Interner> {
+        let offsets = self.u64s()?;
+        let bytes = self.bytes()?;
+        Interner::from_parts(offsets, String::from_utf8(bytes).ok()?)
     }
 
     fn strings(&mut self) -> Option<Vec<String>> {
@@ -355,9 +439,10 @@ mod tests {
         assert_eq!(a.account, b.account);
         assert_eq!(a.time_ms, b.time_ms);
         assert_eq!(a.kind, b.kind);
-        assert_eq!(a.target, b.target);
+        assert_eq!(a.target_id, b.target_id);
+        assert_eq!(a.target_obj, b.target_obj);
         assert_eq!(a.first, b.first);
-        assert_eq!(a.accounts.names, b.accounts.names);
+        assert!(a.accounts.names().eq(b.accounts.names()));
         assert_eq!(a.account_names, b.account_names);
         for row in 0..a.len() {
             if need.text {
@@ -366,12 +451,12 @@ mod tests {
             for (i, list) in LISTS.iter().enumerate().filter(|(i, _)| lists_of(need)[*i]) {
                 let (x, y) = (list_ref(a, i).unwrap(), list_ref(b, i).unwrap());
                 let names =
-                    |c: &ListColumn| c.of(row).iter().map(|&v| c.dict.names[v as usize].clone()).collect::<Vec<_>>();
+                    |c: &ListColumn| c.of(row).iter().map(|&v| c.dict.name(v as usize).to_string()).collect::<Vec<_>>();
                 assert_eq!(names(x), names(y), "{list} of row {row}");
             }
         }
         // Interned ids still resolve after a round trip.
-        for (i, n) in a.accounts.names.iter().enumerate() {
+        for (i, n) in a.accounts.names().enumerate() {
             assert_eq!(b.accounts.get(n), Some(i as u32));
         }
     }
@@ -392,8 +477,8 @@ mod tests {
     fn round_trip_keeps_every_column() {
         let tmp = tempfile::tempdir().unwrap();
         let t = PostTable::from_posts(&posts());
-        let need = Need { text: true, urls: true, domains: true, hashtags: true, mentions: true };
-        write(tmp.path(), "k1", &t);
+        let need = Need { text: true, urls: true, domains: true, hashtags: true, mentions: true, ..Need::default() };
+        write(tmp.path(), "k1", &t, true);
         let back = read(tmp.path(), "k1", need).expect("cached");
         same(&t, &back, Need { text: false, ..need });
         assert!(!back.has_text(), "texts are not cached");
@@ -404,12 +489,77 @@ mod tests {
     }
 
     #[test]
+    fn derived_groups_round_trip_by_form_and_are_written_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut t = PostTable::from_posts(&posts());
+        let own = Need { tweet_keys: Some(TextForm::Own), tokens: Some(TextForm::Own), ..Need::default() };
+        t.derive(own).unwrap();
+        write(tmp.path(), "k1", &t, true);
+        let back = read(tmp.path(), "k1", own).expect("cached");
+        assert_eq!(back.tweet_keys, t.tweet_keys);
+        assert_eq!(back.tokens, t.tokens);
+        // Reposts take no part; other rows have a key and tokens.
+        let keys = back.tweet_keys.as_ref().unwrap();
+        for row in 0..t.len() {
+            let repost = t.kind[row] == PostKind::Repost;
+            assert_eq!(keys.ids[row] == NO_ID, repost, "row {row}");
+            assert_eq!(back.tokens.as_ref().unwrap().of(row).is_empty(), repost, "row {row}");
+        }
+        // The other form is not there: the base is, its derived columns are not.
+        let toolkit = Need { tweet_keys: Some(TextForm::Toolkit), ..Need::default() };
+        let other = read(tmp.path(), "k1", toolkit).expect("base cached");
+        assert!(other.tweet_keys.is_none());
+        // Written alone, next to the other form's.
+        t.derive(toolkit).unwrap();
+        std::fs::remove_file(tmp.path().join("base")).unwrap();
+        write(tmp.path(), "k1", &t, false);
+        assert!(!tmp.path().join("base").exists(), "only derived groups written");
+        assert!(tmp.path().join("tweet_keys.toolkit").exists() && tmp.path().join("tweet_keys.own").exists());
+    }
+
+    #[test]
+    fn damaged_derived_groups_are_left_out() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut t = PostTable::from_posts(&posts());
+        let own = Need { tweet_keys: Some(TextForm::Own), tokens: Some(TextForm::Own), ..Need::default() };
+        t.derive(own).unwrap();
+        let (keys, toks) = (t.tweet_keys.clone().unwrap(), t.tokens.clone().unwrap());
+        let check = |t: &PostTable, what: &str| {
+            write(tmp.path(), "k1", t, true);
+            let back = read(tmp.path(), "k1", own).expect("base cached");
+            assert!(back.tweet_keys.is_none() || back.tokens.is_none(), "{what}");
+        };
+        // A key id past the number of keys.
+        t.tweet_keys.as_mut().unwrap().ids[1] = keys.count;
+        check(&t, "key id out of range");
+        t.tweet_keys = Some(keys);
+        // A token set out of order, a token id past the vocabulary.
+        let row = (0..t.len()).find(|&r| toks.of(r).len() >= 2).unwrap();
+        let at = toks.offsets[row] as usize;
+        let mut bad = toks.clone();
+        bad.values.swap(at, at + 1);
+        t.tokens = Some(bad);
+        check(&t, "unsorted token set");
+        let mut bad = toks.clone();
+        bad.values[at + 1] = toks.vocab;
+        t.tokens = Some(bad);
+        check(&t, "token id out of range");
+        // Truncated.
+        t.tokens = Some(toks);
+        write(tmp.path(), "k1", &t, true);
+        let f = tmp.path().join("tokens.own");
+        let bytes = std::fs::read(&f).unwrap();
+        std::fs::write(&f, &bytes[..bytes.len() - 3]).unwrap();
+        assert!(read(tmp.path(), "k1", own).unwrap().tokens.is_none(), "truncated");
+    }
+
+    #[test]
     fn another_key_a_missing_group_or_a_damaged_file_is_a_miss() {
         let tmp = tempfile::tempdir().unwrap();
         let mut t = PostTable::from_posts(&posts());
         (t.domains, t.hashtags, t.mentions) = (None, None, None);
         let need = Need { urls: true, ..Need::default() };
-        write(tmp.path(), "k1", &t);
+        write(tmp.path(), "k1", &t, true);
         assert!(read(tmp.path(), "k2", need).is_none(), "another set of posts files");
         assert!(read(tmp.path(), "k1", Need { hashtags: true, ..need }).is_none(), "group never written");
         let base = tmp.path().join("base");
@@ -425,11 +575,15 @@ mod tests {
         // Well-formed but inconsistent: an account id naming no account.
         let mut bad = t.account.clone();
         bad[3] = t.accounts.len() as u32;
+        let mut v = PostTable::from_posts(&posts());
+        v.target_obj[0] = v.len() as u32;
+        write(&tmp.path().join("v"), "k4", &v, true);
+        assert!(read(&tmp.path().join("v"), "k4", Need::default()).is_none(), "target object id out of range");
         let mut u = PostTable::from_posts(&posts());
         (u.domains, u.hashtags, u.mentions) = (None, None, None);
         u.account = bad;
         let other = tmp.path().join("other");
-        write(&other, "k3", &u);
+        write(&other, "k3", &u, true);
         assert!(read(&other, "k3", need).is_none(), "account id out of range");
         // A count claiming more than the file holds is refused before allocating.
         let mut huge = bytes.clone();

@@ -297,12 +297,12 @@ pub fn cluster(
             members.entry(*c).or_default().push(i as u32);
         }
     }
-    let names = &r.posts.accounts.names;
+    let name = |i: u32| r.posts.accounts.name(i as usize);
     let mut groups: Vec<Vec<u32>> = members.into_values().filter(|m| m.len() >= params.min_size).collect();
     for m in &mut groups {
-        m.sort_by(|a, b| names[*a as usize].cmp(&names[*b as usize]));
+        m.sort_by(|a, b| name(*a).cmp(name(*b)));
     }
-    groups.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| names[a[0] as usize].cmp(&names[b[0] as usize])));
+    groups.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| name(a[0]).cmp(name(b[0]))));
     let mut membership = vec![None; g.n];
     for (cid, m) in groups.iter().enumerate() {
         for &a in m {
@@ -373,7 +373,7 @@ pub fn cluster(
             let mut dist: FxHashMap<String, u64> = FxHashMap::default();
             if let Some(l) = labels {
                 for &a in m {
-                    let v = l.get(&names[a as usize]).cloned().unwrap_or_else(|| "(none)".into());
+                    let v = l.get(name(a)).cloned().unwrap_or_else(|| "(none)".into());
                     *dist.entry(v).or_default() += 1;
                 }
             }
@@ -382,7 +382,7 @@ pub fn cluster(
             ClusterSummary {
                 id: cid as u32,
                 size,
-                accounts: m.iter().map(|&a| names[a as usize].clone()).collect(),
+                accounts: m.iter().map(|&a| name(a).to_string()).collect(),
                 density: internal[cid].0 as f64 / pairs,
                 internal_weight: internal[cid].1,
                 top_objects: t,

@@ -312,6 +312,6 @@ pub struct CoordResult {
 
 impl CoordResult {
     pub fn account(&self, i: u32) -> &str {
-        &self.posts.accounts.names[i as usize]
+        self.posts.accounts.name(i as usize)
     }
 }

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::engine::{self, Action, pair_key};
-use crate::posts::{Interner, ListColumn, Need, PostTable};
+use crate::posts::{ListColumn, NO_ID, Need, PostTable, TextForm};
 use crate::similar::{self, Doc};
 use crate::{Compat, CoordError, CoordResult, Edge, Evidence, Network, NetworkResult, Params, Result, text};
 
@@ -19,37 +19,43 @@ pub fn compute(case: &Case, params: &Params) -> Result<CoordResult> {
             case.root().display()
         )));
     }
+    let table = PostTable::load(case, need_of(params))?;
+    compute_table(table, params)
+}
+
+/// The columns the networks of `params` read.
+fn need_of(params: &Params) -> Need {
     let has = |n: Network| params.networks.contains(&n);
-    let need = Need {
+    let form = form(params);
+    Need {
         // Reposted and replied-to posts are shown by their text in the
-        // evidence; ids alone (derived ones especially) mean nothing to a reader.
-        text: has(Network::CoTweet)
-            || has(Network::CoSimilarText)
-            || (params.evidence && (has(Network::CoRetweet) || has(Network::CoReply))),
+        // evidence, co-tweet objects by their normalised text; ids alone
+        // (derived ones especially) mean nothing to a reader.
+        text: params.evidence
+            && [Network::CoRetweet, Network::CoReply, Network::CoTweet, Network::CoSimilarText].into_iter().any(has),
         urls: has(Network::CoLink),
         domains: has(Network::CoDomain),
         hashtags: has(Network::CoHashtag),
         mentions: has(Network::CoMention),
-    };
-    let table = PostTable::load(case, need)?;
-    compute_table(table, params)
+        tweet_keys: has(Network::CoTweet).then_some(form),
+        tokens: has(Network::CoSimilarText).then_some(form),
+    }
 }
 
-/// Compute the networks of `params` over posts already in memory.
-pub fn compute_table(table: PostTable, params: &Params) -> Result<CoordResult> {
+/// Compute the networks of `params` over posts already in memory (with
+/// their texts, or the columns derived from them).
+pub fn compute_table(mut table: PostTable, params: &Params) -> Result<CoordResult> {
     params.validate()?;
     if table.is_empty() {
         return Err(CoordError::Input("no posts to analyse".into()));
     }
+    table.derive(need_of(params))?;
     let mut networks = Vec::new();
     for &n in &params.networks {
         let mut r = network(&table, n, params)?;
         // Deterministic order: by account key, then the other account key.
-        let names = &table.accounts.names;
-        r.edges.par_sort_by(|a, b| {
-            (names[a.source as usize].as_bytes(), names[a.target as usize].as_bytes())
-                .cmp(&(names[b.source as usize].as_bytes(), names[b.target as usize].as_bytes()))
-        });
+        let name = |i: u32| table.accounts.name(i as usize).as_bytes();
+        r.edges.par_sort_by(|a, b| (name(a.source), name(a.target)).cmp(&(name(b.source), name(b.target))));
         r.evidence.par_sort_by_key(|e| (e.source, e.target, table.time_ms[e.post_1 as usize], e.post_1, e.post_2));
         networks.push(r);
     }
@@ -60,14 +66,9 @@ fn qut(params: &Params) -> bool {
     params.compat == Some(Compat::Qut)
 }
 
-/// A post is a plain rebroadcast: the toolkit sees a `repost_id` only for
-/// reposts whose target is known (see [`crate::qut::input_row`]).
-fn is_repost(t: &PostTable, row: usize, params: &Params) -> bool {
-    if qut(params) {
-        t.kind[row] == PostKind::Repost && t.target[row].is_some()
-    } else {
-        t.kind[row] == PostKind::Repost
-    }
+/// The text normalisation of the run.
+fn form(params: &Params) -> TextForm {
+    if qut(params) { TextForm::Toolkit } else { TextForm::Own }
 }
 
 fn network(t: &PostTable, n: Network, params: &Params) -> Result<NetworkResult> {
@@ -75,24 +76,20 @@ fn network(t: &PostTable, n: Network, params: &Params) -> Result<NetworkResult> 
         Network::CoSimilarText => similar_network(t, params),
         Network::Sync => sync_network(t, params),
         _ => {
-            let (acts, objects, n_msgs) = actions(t, n, params)?;
-            Ok(object_network(t, n, acts, objects, n_msgs, params))
+            let acts = actions(t, n, params)?;
+            Ok(object_network(t, n, acts, params))
         }
     }
 }
 
 /// Objects interned per network, with labels for the evidence.
+#[derive(Default)]
 struct Objects {
     ids: FxHashMap<i64, u32>,
-    strings: Interner,
     labels: Vec<String>,
 }
 
 impl Objects {
-    fn new() -> Objects {
-        Objects { ids: FxHashMap::default(), strings: Interner::default(), labels: Vec::new() }
-    }
-
     fn post(&mut self, id: i64) -> u32 {
         let next = self.labels.len() as u32;
         *self.ids.entry(id).or_insert_with(|| {
@@ -100,23 +97,14 @@ impl Objects {
             next
         })
     }
-
-    fn string(&mut self, s: &str) -> u32 {
-        let before = self.strings.len();
-        let i = self.strings.id(s);
-        if self.strings.len() > before {
-            self.labels.push(s.to_string());
-        }
-        i
-    }
 }
 
-/// The actions of an object network, its object labels and the number of
-/// distinct messages (for the toolkit's directed weights).
-fn actions(t: &PostTable, n: Network, params: &Params) -> Result<(Vec<Action>, Vec<String>, usize)> {
-    let mut objs = Objects::new();
+/// The actions of an object network. Objects are ids the table already
+/// has (repost targets, co-tweet keys, entity values), so nothing is
+/// interned here; messages are rows (the toolkit's distinct messages).
+fn actions(t: &PostTable, n: Network, params: &Params) -> Result<Vec<Action>> {
     let mut acts = Vec::new();
-    let rows = 0..t.len();
+    let rows = (0..t.len()).filter(|&r| t.first[r]);
     let act = |row: usize, obj: u32| Action {
         obj,
         t: t.time_ms[row],
@@ -127,44 +115,58 @@ fn actions(t: &PostTable, n: Network, params: &Params) -> Result<(Vec<Action>, V
     match n {
         Network::CoRetweet | Network::CoReply => {
             let kind = if n == Network::CoRetweet { PostKind::Repost } else { PostKind::Reply };
-            for row in rows.filter(|&r| t.first[r] && t.kind[r] == kind) {
-                if let Some(target) = t.target[row] {
-                    acts.push(act(row, objs.post(target)));
-                }
+            for row in rows.filter(|&r| t.kind[r] == kind && t.target_obj[r] != NO_ID) {
+                acts.push(act(row, t.target_obj[row]));
             }
         }
         Network::CoTweet => {
-            let rows: Vec<usize> = rows.filter(|&r| t.first[r] && !is_repost(t, r, params)).collect();
-            let keys: Vec<String> = rows
-                .par_iter()
-                .map(|&r| if qut(params) { text::qut_tweet_key(t.text(r)) } else { text::tweet_key(t.text(r)) })
-                .collect();
-            for (row, key) in rows.into_iter().zip(keys) {
-                // The toolkit matches empty texts too; we do not.
-                if key.is_empty() && !qut(params) {
-                    continue;
-                }
-                acts.push(act(row, objs.string(&key)));
+            let keys = t.tweet_keys.as_ref().filter(|k| k.form == form(params));
+            let keys = keys.ok_or_else(|| CoordError::Input("co-tweet keys not loaded".into()))?;
+            for row in rows.filter(|&r| keys.ids[r] != NO_ID) {
+                acts.push(act(row, keys.ids[row]));
             }
         }
-        Network::CoLink if qut(params) => return Ok(qut_link_actions(t, params)),
+        Network::CoLink if qut(params) => return Ok(qut_link_actions(t)),
         Network::CoLink | Network::CoDomain | Network::CoHashtag | Network::CoMention => {
             let col = list_column(t, n)?;
-            let mut seen: Vec<u32> = Vec::new();
-            for row in rows.filter(|&r| t.first[r] && t.kind[r] != PostKind::Repost) {
-                seen.clear();
-                for &v in col.of(row) {
-                    if seen.contains(&v) {
-                        continue;
+            for row in rows.filter(|&r| t.kind[r] != PostKind::Repost) {
+                let vals = col.of(row);
+                for (i, &v) in vals.iter().enumerate() {
+                    if !vals[..i].contains(&v) {
+                        acts.push(act(row, v));
                     }
-                    seen.push(v);
-                    acts.push(act(row, objs.string(&col.dict.names[v as usize])));
                 }
             }
         }
         Network::CoSimilarText | Network::Sync => unreachable!("not an object network"),
     }
-    Ok((acts, objs.labels, t.len()))
+    Ok(acts)
+}
+
+/// The label of every object the actions name, for the evidence: the
+/// repost or reply target's id, the normalised text, the entity value.
+fn object_labels(t: &PostTable, n: Network, params: &Params, acts: &[Action]) -> Vec<String> {
+    let size = acts.iter().map(|a| a.obj as usize + 1).max().unwrap_or(0);
+    let mut labels: Vec<Option<String>> = vec![None; size];
+    for a in acts {
+        let slot = &mut labels[a.obj as usize];
+        if slot.is_some() {
+            continue;
+        }
+        let row = a.post as usize;
+        *slot = Some(match n {
+            Network::CoRetweet | Network::CoReply => t.target(row).map(|v| v.to_string()).unwrap_or_default(),
+            Network::CoTweet if qut(params) => text::qut_tweet_key(t.text(row)),
+            Network::CoTweet => text::tweet_key(t.text(row)),
+            // The toolkit's URL-less message has the URL '' (one past the dictionary).
+            _ => list_column(t, n)
+                .ok()
+                .filter(|c| (a.obj as usize) < c.dict.len())
+                .map(|c| c.dict.name(a.obj as usize).to_string())
+                .unwrap_or_default(),
+        });
+    }
+    labels.into_iter().map(Option::unwrap_or_default).collect()
 }
 
 fn list_column(t: &PostTable, n: Network) -> Result<&ListColumn> {
@@ -182,46 +184,45 @@ fn list_column(t: &PostTable, n: Network) -> Result<&ListColumn> {
 /// each of its space-separated URLs (an empty field is the one URL `''`),
 /// keyed by (message id, URL) with the first row's time and account — also
 /// for a later row repeating an id, whose URLs the toolkit still adds.
-fn qut_link_actions(t: &PostTable, params: &Params) -> (Vec<Action>, Vec<String>, usize) {
+/// Objects are the URL dictionary's ids, `''` the id one past them.
+fn qut_link_actions(t: &PostTable) -> Vec<Action> {
     let col = t.urls.as_ref().expect("urls loaded for co-link");
-    let mut objs = Objects::new();
+    let empty = col.dict.len() as u32;
+    // Ids that some row repeats: only their rows need the cross-row checks.
+    let repeated: FxHashSet<i64> = (0..t.len()).filter(|&r| !t.first[r]).map(|r| t.id[r]).collect();
     let mut seen: FxHashSet<(i64, u32)> = FxHashSet::default();
     let mut msgs: FxHashMap<(i64, u32), u32> = FxHashMap::default();
     let mut acts = Vec::new();
     for row in 0..t.len() {
-        if is_repost(t, row, params) {
+        if t.is_repost(row, TextForm::Toolkit) {
             continue;
         }
+        let (id, acct) = (t.id[row], t.account[row]);
+        let shared = !repeated.is_empty() && repeated.contains(&id);
+        // A message is the first row with its (id, account).
+        let msg = if shared { *msgs.entry((id, acct)).or_insert(row as u32) } else { row as u32 };
         let urls = col.of(row);
-        let mut push = |obj: u32| {
-            if seen.insert((t.id[row], obj)) {
-                let next = msgs.len() as u32;
-                let msg = *msgs.entry((t.id[row], t.account[row])).or_insert(next);
-                acts.push(Action { obj, t: t.time_ms[row], acct: t.account[row], post: row as u32, msg });
+        let mut push = |obj: u32, fresh: bool| {
+            if fresh && (!shared || seen.insert((id, obj))) {
+                acts.push(Action { obj, t: t.time_ms[row], acct, post: row as u32, msg });
             }
         };
         if urls.is_empty() {
-            push(objs.string(""));
+            push(empty, true);
         }
-        for &u in urls {
-            push(objs.string(&col.dict.names[u as usize]));
+        for (i, &u) in urls.iter().enumerate() {
+            push(u, !urls[..i].contains(&u));
         }
     }
-    (acts, objs.labels, msgs.len())
+    acts
 }
 
 fn retained(edges: &[Edge]) -> FxHashSet<u64> {
     edges.iter().map(|e| pair_key(e.source, e.target)).collect()
 }
 
-fn object_network(
-    t: &PostTable,
-    n: Network,
-    mut acts: Vec<Action>,
-    objects: Vec<String>,
-    n_msgs: usize,
-    params: &Params,
-) -> NetworkResult {
+fn object_network(t: &PostTable, n: Network, mut acts: Vec<Action>, params: &Params) -> NetworkResult {
+    let n_msgs = t.len();
     engine::sort(&mut acts);
     let directed = qut(params);
     let edges = if directed {
@@ -229,41 +230,35 @@ fn object_network(
     } else {
         engine::undirected(&acts, params.window_ms, params.min_weight)
     };
-    let evidence = if params.evidence {
+    let (evidence, objects) = if params.evidence {
         let keep = retained(&edges);
-        if directed {
+        let evidence = if directed {
             engine::directed_evidence(&acts, params.window_ms, &keep)
         } else {
             engine::undirected_evidence(&acts, params.window_ms, &keep)
-        }
+        };
+        (evidence, object_labels(t, n, params, &acts))
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
-    let _ = t;
     NetworkResult { network: n, directed, edges, objects, evidence }
 }
 
 fn similar_network(t: &PostTable, params: &Params) -> Result<NetworkResult> {
     let compat = qut(params);
-    let mut vocab = Interner::default();
-    let rows: Vec<usize> = (0..t.len()).filter(|&r| t.first[r] && !is_repost(t, r, params)).collect();
-    let token_lists: Vec<Vec<String>> =
-        rows.par_iter().map(|&r| if compat { text::qut_tokens(t.text(r)) } else { text::tokens(t.text(r)) }).collect();
-    let mut docs = Vec::with_capacity(rows.len());
-    for (&r, toks) in rows.iter().zip(token_lists) {
-        if toks.len() < params.min_tokens.max(1) {
-            continue;
-        }
-        let mut ids: Vec<u32> = toks.iter().map(|s| vocab.id(s)).collect();
-        ids.sort_unstable();
-        docs.push(Doc { row: r as u32, t: t.time_ms[r], tokens: ids });
-    }
+    let toks = t.tokens.as_ref().filter(|k| k.form == form(params));
+    let toks = toks.ok_or_else(|| CoordError::Input("token sets not loaded".into()))?;
+    // Rows that are not reposts have their tokens; reposts have none.
+    let docs: Vec<Doc> = (0..t.len())
+        .filter(|&r| t.first[r] && toks.of(r).len() >= params.min_tokens.max(1))
+        .map(|r| Doc { row: r as u32, t: t.time_ms[r], tokens: toks.of(r) })
+        .collect();
     let pairs = if compat {
-        similar::exact_pairs(&docs, params.window_ms, params.similarity)
+        similar::exact_pairs(&docs, toks.vocab, params.window_ms, params.similarity)
     } else {
         similar::lsh_pairs(&docs, params.window_ms, params.similarity)
     };
-    let mut objects = Objects::new();
+    let mut objects = Objects::default();
     let mut edges: Vec<Edge>;
     let mut evidence = Vec::new();
     if compat {
@@ -408,7 +403,7 @@ fn poisson_sf(k: u64, lambda: f64) -> f64 {
 /// more often than independent accounts with their activity would be.
 fn sync_network(t: &PostTable, params: &Params) -> Result<NetworkResult> {
     let size = params.window_ms;
-    let mut objs = Objects::new();
+    let mut objs = Objects::default();
     // One action per (account, bucket): the account's first post in it.
     let mut per: Vec<(u32, i64, u32)> =
         (0..t.len()).filter(|&r| t.first[r]).map(|r| (t.account[r], t.time_ms[r].div_euclid(size), r as u32)).collect();

@@ -5,9 +5,10 @@
 use arrow_array::{Array, Int64Array, ListArray, RecordBatch, StringArray, TimestampMillisecondArray};
 use leaktrace_model::PostKind;
 use leaktrace_store::{Case, posts};
-use rustc_hash::FxHashSet;
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::{CoordError, Result, cache};
+use crate::{CoordError, Result, cache, text};
 
 /// Which optional columns to load.
 #[derive(Clone, Copy, Debug, Default)]
@@ -17,15 +18,69 @@ pub struct Need {
     pub domains: bool,
     pub hashtags: bool,
     pub mentions: bool,
+    /// Co-tweet keys of the texts, in this form.
+    pub tweet_keys: Option<TextForm>,
+    /// Token sets of the texts, in this form.
+    pub tokens: Option<TextForm>,
 }
 
-/// Strings interned to dense `u32` ids. Each string is held once, in
-/// `names`; the table holds only ids (a map keyed by `String` would hold a
-/// second copy and allocate twice per new string).
+/// Which normalisation the columns derived from texts follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextForm {
+    /// The QUT toolkit's ([`text::qut_tweet_key`], [`text::qut_tokens`]).
+    Toolkit,
+    /// leaktrace's own ([`text::tweet_key`], [`text::tokens`]).
+    Own,
+}
+
+/// The id of nothing, in the id columns below.
+pub const NO_ID: u32 = u32::MAX;
+
+/// The co-tweet key of every row, interned: `ids[row]` is the key's id, or
+/// [`NO_ID`] for a row that takes no part (a repost, or in leaktrace's form
+/// a text with nothing left after normalisation). Two rows have the same id
+/// exactly when their normalised texts are equal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TweetKeys {
+    pub form: TextForm,
+    pub ids: Vec<u32>,
+    /// Number of distinct keys; every id is below it.
+    pub count: u32,
+}
+
+/// The token set of every row as sorted, distinct token ids (empty for a
+/// row that takes no part). Only ids are kept: the Jaccard similarity of
+/// two sets needs nothing else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tokens {
+    pub form: TextForm,
+    pub(crate) offsets: Vec<u64>,
+    pub(crate) values: Vec<u32>,
+    /// Number of distinct tokens; every id is below it.
+    pub vocab: u32,
+}
+
+impl Tokens {
+    pub fn of(&self, row: usize) -> &[u32] {
+        &self.values[self.offsets[row] as usize..self.offsets[row + 1] as usize]
+    }
+}
+
+/// Rows per parallel step when deriving columns from texts: the strings of
+/// one step are alive at once, not those of the whole case.
+const DERIVE_CHUNK: usize = 1 << 16;
+
+/// Strings interned to dense `u32` ids. The strings are held once, end to
+/// end in one buffer (no allocation per string); the table holds only ids.
+/// An interner read back from the cache builds its table only if it is
+/// asked for a string's id: most runs only look names up by id.
 #[derive(Default, Debug)]
 pub struct Interner {
-    table: hashbrown::HashTable<u32>,
-    pub names: Vec<String>,
+    table: std::sync::OnceLock<hashbrown::HashTable<u32>>,
+    /// Where each string starts in `buf`, and one past the last; empty when
+    /// there are none.
+    offsets: Vec<u64>,
+    buf: String,
 }
 
 fn str_hash(s: &str) -> u64 {
@@ -34,39 +89,75 @@ fn str_hash(s: &str) -> u64 {
 }
 
 impl Interner {
+    fn table(&self) -> hashbrown::HashTable<u32> {
+        let mut table = hashbrown::HashTable::with_capacity(self.len());
+        for i in 0..self.len() {
+            table.insert_unique(str_hash(self.name(i)), i as u32, |&j| str_hash(self.name(j as usize)));
+        }
+        table
+    }
+
     pub fn id(&mut self, s: &str) -> u32 {
-        let names = &self.names;
-        let entry = self.table.entry(str_hash(s), |&i| names[i as usize] == s, |&i| str_hash(&names[i as usize]));
-        match entry {
+        if self.table.get().is_none() {
+            let t = self.table();
+            let _ = self.table.set(t);
+        }
+        let Interner { table, offsets, buf } = self;
+        let name = |i: u32| &buf[offsets[i as usize] as usize..offsets[i as usize + 1] as usize];
+        let table = table.get_mut().expect("initialised");
+        match table.entry(str_hash(s), |&i| name(i) == s, |&i| str_hash(name(i))) {
             hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
             hashbrown::hash_table::Entry::Vacant(v) => {
-                let i = names.len() as u32;
+                let i = offsets.len().saturating_sub(1) as u32;
                 v.insert(i);
-                self.names.push(s.to_string());
+                if offsets.is_empty() {
+                    offsets.push(0);
+                }
+                buf.push_str(s);
+                offsets.push(buf.len() as u64);
                 i
             }
         }
     }
 
-    /// An interner holding `names`, each at its index (names are distinct).
-    pub fn from_names(names: Vec<String>) -> Interner {
-        let mut table = hashbrown::HashTable::with_capacity(names.len());
-        for (i, n) in names.iter().enumerate() {
-            table.insert_unique(str_hash(n), i as u32, |&j| str_hash(&names[j as usize]));
-        }
-        Interner { table, names }
+    /// An interner of distinct strings laid end to end in `buf`, the `i`th
+    /// at `offsets[i]..offsets[i + 1]`; `None` unless the offsets start at
+    /// 0, never decrease, end at the buffer's end and fall on character
+    /// boundaries.
+    pub fn from_parts(offsets: Vec<u64>, buf: String) -> Option<Interner> {
+        let ok = offsets.first() == Some(&0)
+            && offsets.last() == Some(&(buf.len() as u64))
+            && offsets.windows(2).all(|w| w[0] <= w[1])
+            && offsets.iter().all(|&o| buf.is_char_boundary(o as usize));
+        ok.then(|| Interner { table: std::sync::OnceLock::new(), offsets, buf })
+    }
+
+    /// The offsets and buffer [`Interner::from_parts`] takes back.
+    pub fn parts(&self) -> (&[u64], &str) {
+        (if self.offsets.is_empty() { &[0] } else { &self.offsets }, &self.buf)
+    }
+
+    /// The `i`th string.
+    pub fn name(&self, i: usize) -> &str {
+        &self.buf[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
+    /// Every string, by id.
+    pub fn names(&self) -> impl Iterator<Item = &str> + Clone {
+        (0..self.len()).map(|i| self.name(i))
     }
 
     pub fn get(&self, s: &str) -> Option<u32> {
-        self.table.find(str_hash(s), |&i| self.names[i as usize] == s).copied()
+        let table = self.table.get_or_init(|| self.table());
+        table.find(str_hash(s), |&i| self.name(i as usize) == s).copied()
     }
 
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.offsets.len().saturating_sub(1)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.len() == 0
     }
 }
 
@@ -108,7 +199,11 @@ pub struct PostTable {
     pub account: Vec<u32>,
     pub time_ms: Vec<i64>,
     pub kind: Vec<PostKind>,
-    pub target: Vec<Option<i64>>,
+    /// The post a repost, quote or reply points at (0 when none; see
+    /// [`PostTable::target`]).
+    pub target_id: Vec<i64>,
+    /// The target as a dense id among the distinct targets ([`NO_ID`]: none).
+    pub target_obj: Vec<u32>,
     /// False for a row whose id an earlier row already had.
     pub first: Vec<bool>,
     text_offsets: Vec<u64>,
@@ -117,6 +212,24 @@ pub struct PostTable {
     pub domains: Option<ListColumn>,
     pub hashtags: Option<ListColumn>,
     pub mentions: Option<ListColumn>,
+    pub tweet_keys: Option<TweetKeys>,
+    pub tokens: Option<Tokens>,
+}
+
+/// Dense ids of target posts, while a table is built.
+#[derive(Default)]
+struct Targets(FxHashMap<i64, u32>);
+
+impl Targets {
+    fn id(&mut self, target: Option<i64>) -> u32 {
+        match target {
+            Some(v) => {
+                let next = self.0.len() as u32;
+                *self.0.entry(v).or_insert(next)
+            }
+            None => NO_ID,
+        }
+    }
 }
 
 fn column<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> Result<&'a T> {
@@ -151,6 +264,11 @@ impl PostTable {
         self.id.is_empty()
     }
 
+    /// The post the row points at, if any.
+    pub fn target(&self, row: usize) -> Option<i64> {
+        (self.target_obj[row] != NO_ID).then(|| self.target_id[row])
+    }
+
     /// The text of a row (empty when texts were not loaded).
     pub fn text(&self, row: usize) -> &str {
         if self.text_offsets.len() <= row + 1 {
@@ -172,24 +290,116 @@ impl PostTable {
     /// Load the posts of every complete source of the case: from the
     /// case's coordination cache when it holds these posts files (see
     /// [`crate::cache`]), else from the posts tables, then caching them.
+    /// Columns derived from texts (co-tweet keys, token sets) are computed
+    /// the first time they are asked for and cached too.
     pub fn load(case: &Case, need: Need) -> Result<PostTable> {
         let files = case.post_files()?;
         let dir = cache::dir(case.root());
         let key = cache::key(case.root(), &files);
-        if let Some(key) = &key
-            && let Some(mut t) = cache::read(&dir, key, Need { text: false, ..need })
+        let with_text = Need { text: need.text || need.tweet_keys.is_some() || need.tokens.is_some(), ..need };
+        let mut cached = key.as_ref().and_then(|k| cache::read(&dir, k, need));
+        if let Some(t) = &mut cached
+            && (need.text || t.missing(need))
+            && !t.load_text(&files)?
         {
-            // Texts are not cached (they would double the case's size on
-            // disk); they are read alone, row for row.
-            if !need.text || t.load_text(&files)? {
-                return Ok(t);
+            // The posts tables and the cache disagree on the rows: rebuild.
+            cached = None;
+        }
+        // Texts are not cached (they would double the case's size on disk);
+        // above they are read alone, row for row, when needed.
+        let fresh = cached.is_none();
+        let mut t = match cached {
+            Some(t) => t,
+            None => Self::load_tables(case, &files, with_text)?,
+        };
+        let derived = t.missing(need);
+        t.derive(need)?;
+        if let Some(key) = &key {
+            if fresh {
+                cache::write(&dir, key, &t, true);
+            } else if derived {
+                cache::write(&dir, key, &t, false);
             }
         }
-        let t = Self::load_tables(case, &files, need)?;
-        if let Some(key) = &key {
-            cache::write(&dir, key, &t);
+        if !need.text && t.has_text() {
+            t.set_text(Vec::new(), String::new());
         }
         Ok(t)
+    }
+
+    /// Are derived columns `need` asks for missing (or in another form)?
+    fn missing(&self, need: Need) -> bool {
+        need.tweet_keys.is_some_and(|f| self.tweet_keys.as_ref().is_none_or(|k| k.form != f))
+            || need.tokens.is_some_and(|f| self.tokens.as_ref().is_none_or(|k| k.form != f))
+    }
+
+    /// Compute the derived columns `need` asks for that the table does not
+    /// have, from its texts.
+    pub fn derive(&mut self, need: Need) -> Result<()> {
+        if !self.missing(need) {
+            return Ok(());
+        }
+        if !self.has_text() && !self.is_empty() {
+            return Err(CoordError::Input("texts not loaded: co-tweet keys and token sets need them".into()));
+        }
+        if let Some(form) = need.tweet_keys
+            && self.tweet_keys.as_ref().is_none_or(|k| k.form != form)
+        {
+            self.tweet_keys = Some(self.derive_tweet_keys(form));
+        }
+        if let Some(form) = need.tokens
+            && self.tokens.as_ref().is_none_or(|k| k.form != form)
+        {
+            self.tokens = Some(self.derive_tokens(form));
+        }
+        Ok(())
+    }
+
+    /// Is the row a plain rebroadcast? The toolkit sees a `repost_id` only
+    /// for reposts whose target is known (see [`crate::qut::input_row`]).
+    pub fn is_repost(&self, row: usize, form: TextForm) -> bool {
+        self.kind[row] == PostKind::Repost && (form == TextForm::Own || self.target_obj[row] != NO_ID)
+    }
+
+    fn derive_tweet_keys(&self, form: TextForm) -> TweetKeys {
+        let mut keys = Interner::default();
+        let mut ids = Vec::with_capacity(self.len());
+        for start in (0..self.len()).step_by(DERIVE_CHUNK) {
+            let chunk: Vec<Option<String>> = (start..(start + DERIVE_CHUNK).min(self.len()))
+                .into_par_iter()
+                .map(|r| match form {
+                    _ if self.is_repost(r, form) => None,
+                    // The toolkit matches empty texts too; we do not.
+                    TextForm::Toolkit => Some(text::qut_tweet_key(self.text(r))),
+                    TextForm::Own => Some(text::tweet_key(self.text(r))).filter(|k| !k.is_empty()),
+                })
+                .collect();
+            ids.extend(chunk.iter().map(|k| k.as_deref().map_or(NO_ID, |k| keys.id(k))));
+        }
+        TweetKeys { form, ids, count: keys.len() as u32 }
+    }
+
+    fn derive_tokens(&self, form: TextForm) -> Tokens {
+        let mut vocab = Interner::default();
+        let (mut offsets, mut values) = (Vec::with_capacity(self.len() + 1), Vec::new());
+        offsets.push(0u64);
+        for start in (0..self.len()).step_by(DERIVE_CHUNK) {
+            let chunk: Vec<Vec<String>> = (start..(start + DERIVE_CHUNK).min(self.len()))
+                .into_par_iter()
+                .map(|r| match form {
+                    _ if self.is_repost(r, form) => Vec::new(),
+                    TextForm::Toolkit => text::qut_tokens(self.text(r)),
+                    TextForm::Own => text::tokens(self.text(r)),
+                })
+                .collect();
+            for toks in chunk {
+                let at = values.len();
+                values.extend(toks.iter().map(|s| vocab.id(s)));
+                values[at..].sort_unstable();
+                offsets.push(values.len() as u64);
+            }
+        }
+        Tokens { form, offsets, values, vocab: vocab.len() as u32 }
     }
 
     /// Add the text column, in row order; false when the posts tables do
@@ -243,18 +453,26 @@ impl PostTable {
         t.account.reserve_exact(rows);
         t.time_ms.reserve_exact(rows);
         t.kind.reserve_exact(rows);
-        t.target.reserve_exact(rows);
+        t.target_id.reserve_exact(rows);
+        t.target_obj.reserve_exact(rows);
+        let mut targets = Targets::default();
         let mut seen: FxHashSet<i64> = FxHashSet::with_capacity_and_hasher(rows, Default::default());
         // Batch by batch: the Arrow copy of the data stays one batch deep.
         for f in files {
             for b in posts::stream_batches(f, Some(&cols))? {
-                t.push_batch(&b?, need, &mut seen)?;
+                t.push_batch(&b?, need, &mut seen, &mut targets)?;
             }
         }
         Ok(t)
     }
 
-    fn push_batch(&mut self, b: &RecordBatch, need: Need, seen: &mut FxHashSet<i64>) -> Result<()> {
+    fn push_batch(
+        &mut self,
+        b: &RecordBatch,
+        need: Need,
+        seen: &mut FxHashSet<i64>,
+        targets: &mut Targets,
+    ) -> Result<()> {
         let id = column::<Int64Array>(b, "id")?;
         let account = column::<StringArray>(b, "account")?;
         let account_name = column::<StringArray>(b, "account_name")?;
@@ -284,7 +502,9 @@ impl PostTable {
             self.account.push(a);
             self.time_ms.push(time.value(i));
             self.kind.push(PostKind::parse(kind.value(i)).unwrap_or(PostKind::Post));
-            self.target.push(target.is_valid(i).then(|| target.value(i)));
+            let tv = target.is_valid(i).then(|| target.value(i));
+            self.target_id.push(tv.unwrap_or(0));
+            self.target_obj.push(targets.id(tv));
             if let Some(text) = text {
                 if text.is_valid(i) {
                     self.text_buf.push_str(text.value(i));
@@ -316,6 +536,7 @@ impl PostTable {
             ..Default::default()
         };
         let mut seen = FxHashSet::default();
+        let mut targets = Targets::default();
         for p in posts {
             let a = t.accounts.id(&p.account);
             if a as usize == t.account_names.len() {
@@ -326,7 +547,8 @@ impl PostTable {
             t.account.push(a);
             t.time_ms.push(p.time_ms);
             t.kind.push(p.kind);
-            t.target.push(p.target_post);
+            t.target_id.push(p.target_post.unwrap_or(0));
+            t.target_obj.push(targets.id(p.target_post));
             t.text_buf.push_str(&p.text);
             t.text_offsets.push(t.text_buf.len() as u64);
             for (col, vals) in [

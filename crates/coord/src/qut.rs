@@ -33,7 +33,7 @@ use crate::{CoordResult, Result};
 
 /// A post as a row of the toolkit's input CSV.
 pub fn input_row(t: &PostTable, row: usize) -> [String; 8] {
-    let target = t.target[row].map(|x| x.to_string()).unwrap_or_default();
+    let target = t.target(row).map(|x| x.to_string()).unwrap_or_default();
     let (repost, reply) = match t.kind[row] {
         PostKind::Repost => (target, String::new()),
         PostKind::Reply => (String::new(), target),
@@ -43,11 +43,11 @@ pub fn input_row(t: &PostTable, row: usize) -> [String; 8] {
     let urls = t
         .urls
         .as_ref()
-        .map(|c| c.of(row).iter().map(|&u| c.dict.names[u as usize].as_str()).collect::<Vec<_>>().join(" "))
+        .map(|c| c.of(row).iter().map(|&u| c.dict.name(u as usize)).collect::<Vec<_>>().join(" "))
         .unwrap_or_default();
     [
         t.id[row].to_string(),
-        t.accounts.names[acct].clone(),
+        t.accounts.name(acct).to_string(),
         t.account_names[acct].clone().unwrap_or_default(),
         repost,
         reply,

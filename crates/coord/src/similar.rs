@@ -14,14 +14,13 @@
 //!   is fast on short texts.
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 /// One post's token set for the join.
-pub(crate) struct Doc {
+pub(crate) struct Doc<'a> {
     pub row: u32,
     pub t: i64,
     /// Distinct token ids, sorted.
-    pub tokens: Vec<u32>,
+    pub tokens: &'a [u32],
 }
 
 /// A similar pair: rows of the two posts and their Jaccard similarity.
@@ -58,23 +57,28 @@ fn min_overlap(t: f64, n: usize) -> usize {
     ((t * n as f64 - 1e-7).ceil().max(1.0)) as usize
 }
 
-/// Every pair of documents within `window_ms` with Jaccard ≥ `threshold`.
-pub(crate) fn exact_pairs(docs: &[Doc], window_ms: i64, threshold: f64) -> Vec<Pair> {
+/// Every pair of documents within `window_ms` with Jaccard ≥ `threshold`;
+/// token ids are below `vocab`.
+pub(crate) fn exact_pairs(docs: &[Doc], vocab: u32, window_ms: i64, threshold: f64) -> Vec<Pair> {
     // Global order: rarest token first, so prefixes hold rare tokens and
     // posting lists stay short.
-    let mut freq: FxHashMap<u32, u32> = FxHashMap::default();
+    let mut freq = vec![0u32; vocab as usize];
     for d in docs {
-        for &t in &d.tokens {
-            *freq.entry(t).or_default() += 1;
+        for &t in d.tokens {
+            freq[t as usize] += 1;
         }
     }
-    let mut order: Vec<(u32, u32)> = freq.into_iter().map(|(t, f)| (f, t)).collect();
+    let mut order: Vec<(u32, u32)> =
+        freq.iter().enumerate().filter(|(_, f)| **f > 0).map(|(t, &f)| (f, t as u32)).collect();
     order.sort_unstable();
-    let rank: FxHashMap<u32, u32> = order.iter().enumerate().map(|(r, &(_, t))| (t, r as u32)).collect();
+    let mut rank = vec![0u32; vocab as usize];
+    for (r, &(_, t)) in order.iter().enumerate() {
+        rank[t as usize] = r as u32;
+    }
     let ranked: Vec<Vec<u32>> = docs
-        .iter()
+        .par_iter()
         .map(|d| {
-            let mut r: Vec<u32> = d.tokens.iter().map(|t| rank[t]).collect();
+            let mut r: Vec<u32> = d.tokens.iter().map(|&t| rank[t as usize]).collect();
             r.sort_unstable();
             r
         })
@@ -141,7 +145,7 @@ pub(crate) fn lsh_pairs(docs: &[Doc], window_ms: i64, threshold: f64) -> Vec<Pai
         .filter(|(_, d)| !d.tokens.is_empty())
         .flat_map_iter(|(i, d)| {
             let mut sig = [u64::MAX; BANDS * ROWS];
-            for &tok in &d.tokens {
+            for &tok in d.tokens {
                 let h1 = mix(tok as u64);
                 let h2 = mix(h1) | 1;
                 for (k, s) in sig.iter_mut().enumerate() {
@@ -185,7 +189,7 @@ pub(crate) fn lsh_pairs(docs: &[Doc], window_ms: i64, threshold: f64) -> Vec<Pai
         .par_iter()
         .filter_map(|&(a, b)| {
             let (da, db) = (&docs[a as usize], &docs[b as usize]);
-            let s = jaccard(&da.tokens, &db.tokens);
+            let s = jaccard(da.tokens, db.tokens);
             (s >= threshold && (da.t - db.t).abs() <= window_ms).then_some((da.row, db.row, s))
         })
         .collect()
@@ -195,13 +199,13 @@ pub(crate) fn lsh_pairs(docs: &[Doc], window_ms: i64, threshold: f64) -> Vec<Pai
 mod tests {
     use super::*;
 
-    fn docs(sets: &[(i64, &[u32])]) -> Vec<Doc> {
+    /// Sets sorted and distinct, as documents.
+    fn docs(sets: &[(i64, Vec<u32>)]) -> Vec<Doc<'_>> {
         sets.iter()
             .enumerate()
             .map(|(i, (t, toks))| {
-                let mut v = toks.to_vec();
-                v.sort_unstable();
-                Doc { row: i as u32, t: *t, tokens: v }
+                assert!(toks.windows(2).all(|w| w[0] < w[1]));
+                Doc { row: i as u32, t: *t, tokens: toks }
             })
             .collect()
     }
@@ -210,7 +214,7 @@ mod tests {
         let mut out = Vec::new();
         for i in 0..d.len() {
             for j in i + 1..d.len() {
-                if (d[i].t - d[j].t).abs() <= w && jaccard(&d[i].tokens, &d[j].tokens) >= th {
+                if (d[i].t - d[j].t).abs() <= w && jaccard(d[i].tokens, d[j].tokens) >= th {
                     out.push((i as u32, j as u32));
                 }
             }
@@ -240,12 +244,11 @@ mod tests {
             v.dedup();
             sets.push(((mix(x) % 1000) as i64, v));
         }
-        let refs: Vec<(i64, &[u32])> = sets.iter().map(|(t, v)| (*t, v.as_slice())).collect();
-        let d = docs(&refs);
+        let d = docs(&sets);
         for th in [0.5, 0.8, 1.0] {
             for w in [0, 60, 1000] {
                 let want = brute(&d, w, th);
-                assert_eq!(norm(exact_pairs(&d, w, th)), want, "th {th} w {w}");
+                assert_eq!(norm(exact_pairs(&d, 14, w, th)), want, "th {th} w {w}");
                 let lsh = norm(lsh_pairs(&d, w, th));
                 assert!(lsh.iter().all(|p| want.contains(p)));
                 if th >= 0.8 {
