@@ -379,6 +379,9 @@ impl PostTable {
         TweetKeys { form, ids, count: keys.len() as u32 }
     }
 
+    /// Token sets, with token ids numbered by increasing frequency over the
+    /// whole table (ties by first appearance): the exact near-duplicate join
+    /// wants each sorted set to start with its rarest tokens.
     fn derive_tokens(&self, form: TextForm) -> Tokens {
         let mut vocab = Interner::default();
         let (mut offsets, mut values) = (Vec::with_capacity(self.len() + 1), Vec::new());
@@ -393,12 +396,29 @@ impl PostTable {
                 })
                 .collect();
             for toks in chunk {
-                let at = values.len();
                 values.extend(toks.iter().map(|s| vocab.id(s)));
-                values[at..].sort_unstable();
                 offsets.push(values.len() as u64);
             }
         }
+        let mut freq = vec![0u32; vocab.len()];
+        for &v in &values {
+            freq[v as usize] += 1;
+        }
+        let mut order: Vec<u32> = (0..vocab.len() as u32).collect();
+        order.sort_by_key(|&t| freq[t as usize]);
+        let mut rank = vec![0u32; vocab.len()];
+        for (r, &t) in order.iter().enumerate() {
+            rank[t as usize] = r as u32;
+        }
+        values.par_iter_mut().for_each(|v| *v = rank[*v as usize]);
+        let mut sets: Vec<&mut [u32]> = Vec::with_capacity(self.len());
+        let mut rest = values.as_mut_slice();
+        for w in offsets.windows(2) {
+            let (set, tail) = rest.split_at_mut((w[1] - w[0]) as usize);
+            sets.push(set);
+            rest = tail;
+        }
+        sets.par_iter_mut().for_each(|s| s.sort_unstable());
         Tokens { form, offsets, values, vocab: vocab.len() as u32 }
     }
 
@@ -566,5 +586,43 @@ impl PostTable {
             }
         }
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leaktrace_model::Post;
+
+    #[test]
+    fn derived_columns_follow_the_texts() {
+        let texts = ["Cats and dogs", "cats  AND DOGS", "cats and birds", "RT @x: cats and dogs", " https://t.co/1 "];
+        let mut posts: Vec<Post> =
+            texts.iter().enumerate().map(|(i, s)| Post::new(i as i64, format!("a{i}"), 0, *s)).collect();
+        posts[3].kind = PostKind::Repost;
+        posts[3].target_post = Some(0);
+        let mut t = PostTable::from_posts(&posts);
+        t.derive(Need { tweet_keys: Some(TextForm::Own), tokens: Some(TextForm::Own), ..Need::default() }).unwrap();
+        let keys = &t.tweet_keys.as_ref().unwrap().ids;
+        assert_eq!(keys[0], keys[1], "same text after normalisation");
+        assert_ne!(keys[0], keys[2]);
+        assert_eq!((keys[3], keys[4]), (NO_ID, NO_ID), "a repost; nothing left after normalisation");
+        // Token ids rarest first: "birds" (once) < "dogs" (twice) < "cats", "and" (three times).
+        let toks = t.tokens.as_ref().unwrap();
+        assert_eq!(toks.vocab, 4);
+        let (birds, dogs) = (toks.of(2)[0], toks.of(0)[0]);
+        assert!(birds < dogs, "{:?} {:?}", toks.of(2), toks.of(0));
+        assert!(toks.of(0).iter().all(|&t| t >= dogs) && toks.of(0).windows(2).all(|w| w[0] < w[1]));
+        assert!(toks.of(3).is_empty(), "reposts have no tokens");
+        // The toolkit's form keeps the repost of an unknown target and matches empty texts.
+        posts[3].target_post = None;
+        let mut t = PostTable::from_posts(&posts);
+        t.derive(Need { tweet_keys: Some(TextForm::Toolkit), ..Need::default() }).unwrap();
+        let keys = &t.tweet_keys.as_ref().unwrap().ids;
+        assert!(keys[3] != NO_ID && keys[4] != NO_ID);
+        // Without texts nothing can be derived.
+        let mut bare = PostTable::from_posts(&posts);
+        bare.set_text(Vec::new(), String::new());
+        assert!(bare.derive(Need { tokens: Some(TextForm::Own), ..Need::default() }).is_err());
     }
 }

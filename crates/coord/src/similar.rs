@@ -59,69 +59,82 @@ fn min_overlap(t: f64, n: usize) -> usize {
 
 /// Every pair of documents within `window_ms` with Jaccard ≥ `threshold`;
 /// token ids are below `vocab`.
+///
+/// Prefix filtering needs one global order of tokens, any order; it is
+/// fastest with the rarest tokens first, which is how token ids are numbered
+/// (see `PostTable::derive`), so a sorted set already starts with its rarest
+/// tokens. The prefix of a document depends on nothing but the document, so the
+/// inverted index of prefixes is built whole up front (documents in time
+/// order, one flat array per token): a document's candidates are the
+/// earlier documents in its prefix tokens' lists, down to the window's start,
+/// two binary searches away. Probes only read the index, so they run in
+/// parallel; no allocation per document or per token.
 pub(crate) fn exact_pairs(docs: &[Doc], vocab: u32, window_ms: i64, threshold: f64) -> Vec<Pair> {
-    // Global order: rarest token first, so prefixes hold rare tokens and
-    // posting lists stay short.
-    let mut freq = vec![0u32; vocab as usize];
-    for d in docs {
-        for &t in d.tokens {
-            freq[t as usize] += 1;
-        }
-    }
-    let mut order: Vec<(u32, u32)> =
-        freq.iter().enumerate().filter(|(_, f)| **f > 0).map(|(t, &f)| (f, t as u32)).collect();
-    order.sort_unstable();
-    let mut rank = vec![0u32; vocab as usize];
-    for (r, &(_, t)) in order.iter().enumerate() {
-        rank[t as usize] = r as u32;
-    }
-    let ranked: Vec<Vec<u32>> = docs
-        .par_iter()
-        .map(|d| {
-            let mut r: Vec<u32> = d.tokens.iter().map(|&t| rank[t as usize]).collect();
-            r.sort_unstable();
-            r
-        })
-        .collect();
+    // Documents in time order; from here on a document is its position.
     let mut by_time: Vec<u32> = (0..docs.len() as u32).filter(|&i| !docs[i as usize].tokens.is_empty()).collect();
-    by_time.sort_by_key(|&i| (docs[i as usize].t, i));
-    let mut lists: Vec<Vec<u32>> = vec![Vec::new(); order.len()];
-    let mut heads: Vec<usize> = vec![0; order.len()];
-    let mut stamp: Vec<u32> = vec![u32::MAX; docs.len()];
-    let mut out = Vec::new();
-    for &x in &by_time {
-        let xi = x as usize;
-        let (tx, rx) = (docs[xi].t, &ranked[xi]);
-        let n = rx.len();
-        let prefix = n - min_overlap(threshold, n) + 1;
-        for &tok in &rx[..prefix] {
-            let list = &lists[tok as usize];
-            let head = &mut heads[tok as usize];
-            while *head < list.len() && docs[list[*head] as usize].t < tx - window_ms {
-                *head += 1;
-            }
-            for &y in &list[*head..] {
-                let yi = y as usize;
-                if stamp[yi] == x {
-                    continue;
-                }
-                stamp[yi] = x;
-                let m = ranked[yi].len();
-                // Length filter: Jaccard ≤ min/max.
-                if (n.min(m) as f64) < threshold * n.max(m) as f64 - 1e-7 {
-                    continue;
-                }
-                let s = jaccard(rx, &ranked[yi]);
-                if s >= threshold {
-                    out.push((docs[yi].row, docs[xi].row, s));
-                }
-            }
-        }
-        for &tok in &rx[..prefix] {
-            lists[tok as usize].push(x);
+    by_time.par_sort_unstable_by_key(|&i| (docs[i as usize].t, i));
+    let time: Vec<i64> = by_time.iter().map(|&i| docs[i as usize].t).collect();
+    // Token ids are numbered rarest first (see `PostTable::derive`), so a
+    // sorted set starts with its rarest tokens.
+    let set = |p: usize| docs[by_time[p] as usize].tokens;
+    let prefix = |p: usize| {
+        let n = set(p).len();
+        &set(p)[..n - min_overlap(threshold, n) + 1]
+    };
+    // The prefix index: for each (ranked) token, the positions whose prefix
+    // holds it, ascending.
+    let vocab = vocab as usize;
+    let mut head = vec![0usize; vocab + 1];
+    for p in 0..by_time.len() {
+        for &tok in prefix(p) {
+            head[tok as usize + 1] += 1;
         }
     }
-    out
+    for i in 0..vocab {
+        head[i + 1] += head[i];
+    }
+    let mut fill = head.clone();
+    let mut index = vec![0u32; head[vocab]];
+    for p in 0..by_time.len() {
+        for &tok in prefix(p) {
+            index[fill[tok as usize]] = p as u32;
+            fill[tok as usize] += 1;
+        }
+    }
+    let positions: Vec<usize> = (0..by_time.len()).collect();
+    positions
+        .par_chunks(4096)
+        .flat_map_iter(|chunk| {
+            let mut out = Vec::new();
+            let mut cands: Vec<u32> = Vec::new();
+            for &p in chunk {
+                let (rx, tx) = (set(p), time[p]);
+                cands.clear();
+                for &tok in prefix(p) {
+                    let list = &index[head[tok as usize]..head[tok as usize + 1]];
+                    let hi = list.partition_point(|&q| (q as usize) < p);
+                    let lo = list[..hi].partition_point(|&q| time[q as usize] < tx - window_ms);
+                    cands.extend_from_slice(&list[lo..hi]);
+                }
+                cands.sort_unstable();
+                cands.dedup();
+                let n = rx.len();
+                for &q in &cands {
+                    let ry = set(q as usize);
+                    let m = ry.len();
+                    // Length filter: Jaccard ≤ min/max.
+                    if (n.min(m) as f64) < threshold * n.max(m) as f64 - 1e-7 {
+                        continue;
+                    }
+                    let s = jaccard(rx, ry);
+                    if s >= threshold {
+                        out.push((docs[by_time[q as usize] as usize].row, docs[by_time[p] as usize].row, s));
+                    }
+                }
+            }
+            out
+        })
+        .collect()
 }
 
 const BANDS: usize = 20;
