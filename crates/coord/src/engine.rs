@@ -282,10 +282,16 @@ pub(crate) fn directed(acts: &[Action], n_msgs: usize, window_ms: i64, min_weigh
 }
 
 fn directed_in(acts: &[Action], n_msgs: usize, (lo, hi): (&[u32], &[u32]), min_weight: u64, passes: u64) -> Vec<Edge> {
-    let (start, pos) = by_message(acts, n_msgs);
+    // When every message has one action (reposts, replies, texts), a
+    // message is its action: no grouping by message is needed.
+    let mut seen = vec![false; n_msgs];
+    let one_each = acts.iter().all(|a| !std::mem::replace(&mut seen[a.msg as usize], true));
+    drop(seen);
+    let grouped = (!one_each).then(|| by_message(acts, n_msgs));
+    let units = if one_each { acts.len() } else { n_msgs };
     const CHUNK: usize = 1 << 14;
     let chunks: Vec<Range<usize>> =
-        (0..n_msgs.div_ceil(CHUNK)).map(|c| c * CHUNK..((c + 1) * CHUNK).min(n_msgs)).collect();
+        (0..units.div_ceil(CHUNK)).map(|c| c * CHUNK..((c + 1) * CHUNK).min(units)).collect();
     let mut edges = Vec::new();
     for pass in 0..passes {
         let parts: Vec<Vec<(u64, u64)>> = chunks
@@ -294,7 +300,11 @@ fn directed_in(acts: &[Action], n_msgs: usize, (lo, hi): (&[u32], &[u32]), min_w
                 let mut out: Vec<(u64, u64)> = Vec::new();
                 let mut others: Vec<u32> = Vec::new();
                 for m in r.clone() {
-                    let ps = &pos[start[m]..start[m + 1]];
+                    let single = [m as u32];
+                    let ps = match &grouped {
+                        Some((start, pos)) => &pos[start[m]..start[m + 1]],
+                        None => &single[..],
+                    };
                     if ps.is_empty() {
                         continue;
                     }
