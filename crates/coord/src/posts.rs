@@ -387,16 +387,16 @@ impl PostTable {
         let (mut offsets, mut values) = (Vec::with_capacity(self.len() + 1), Vec::new());
         offsets.push(0u64);
         for start in (0..self.len()).step_by(DERIVE_CHUNK) {
-            let chunk: Vec<Vec<String>> = (start..(start + DERIVE_CHUNK).min(self.len()))
+            let chunk: Vec<Option<text::TokenSpans>> = (start..(start + DERIVE_CHUNK).min(self.len()))
                 .into_par_iter()
                 .map(|r| match form {
-                    _ if self.is_repost(r, form) => Vec::new(),
-                    TextForm::Toolkit => text::qut_tokens(self.text(r)),
-                    TextForm::Own => text::tokens(self.text(r)),
+                    _ if self.is_repost(r, form) => None,
+                    TextForm::Toolkit => Some(text::qut_token_spans(self.text(r))),
+                    TextForm::Own => Some(text::token_spans(self.text(r))),
                 })
                 .collect();
-            for toks in chunk {
-                values.extend(toks.iter().map(|s| vocab.id(s)));
+            for toks in chunk.iter() {
+                values.extend(toks.iter().flat_map(|t| t.iter()).map(|s| vocab.id(s)));
                 offsets.push(values.len() as u64);
             }
         }

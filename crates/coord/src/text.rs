@@ -49,26 +49,64 @@ pub fn qut_tweet_key(text: &str) -> String {
     collapse_py(&strip_at_runs(&text.to_lowercase()))
 }
 
+/// A text's tokens as byte ranges of one normalised string, sorted by token
+/// and distinct: one allocation per text rather than one per token.
+pub struct TokenSpans {
+    text: String,
+    spans: Vec<(u32, u32)>,
+}
+
+impl TokenSpans {
+    fn new(text: String, mut spans: Vec<(u32, u32)>) -> TokenSpans {
+        let at = |&(a, b): &(u32, u32)| &text[a as usize..b as usize];
+        spans.sort_unstable_by(|x, y| at(x).cmp(at(y)));
+        spans.dedup_by(|x, y| at(x) == at(y));
+        TokenSpans { text, spans }
+    }
+
+    /// The tokens, sorted and distinct.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.spans.iter().map(|&(a, b)| &self.text[a as usize..b as usize])
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+}
+
+/// Byte range of `part` inside `whole` (`part` is a slice of it).
+fn span_in(whole: &str, part: &str) -> (u32, u32) {
+    let a = part.as_ptr() as usize - whole.as_ptr() as usize;
+    (a as u32, (a + part.len()) as u32)
+}
+
 /// The toolkit's token set (`tokenize` then `similarity`'s `split()`): words
 /// at Unicode word boundaries of the lower-cased text without `@…` runs;
 /// punctuation marks are tokens, whitespace and lone `'` are not (the
 /// tokenizer's split pattern swallows them). Sorted, distinct.
-pub fn qut_tokens(text: &str) -> Vec<String> {
+pub fn qut_token_spans(text: &str) -> TokenSpans {
     let cleaned = strip_at_runs(&text.to_lowercase());
-    let mut toks: Vec<String> = Vec::new();
+    let mut spans = Vec::new();
     for seg in cleaned.split_word_bounds() {
         if seg == "'" {
             continue;
         }
         for piece in seg.split(py_space) {
             if !piece.is_empty() {
-                toks.push(piece.to_string());
+                spans.push(span_in(&cleaned, piece));
             }
         }
     }
-    toks.sort_unstable();
-    toks.dedup();
-    toks
+    TokenSpans::new(cleaned, spans)
+}
+
+/// [`qut_token_spans`] as strings.
+pub fn qut_tokens(text: &str) -> Vec<String> {
+    qut_token_spans(text).iter().map(str::to_string).collect()
 }
 
 /// leaktrace's co-tweet key: the text without a leading `RT @x:` and without
@@ -90,13 +128,16 @@ pub fn tweet_key(text: &str) -> String {
 
 /// leaktrace's token set for near-duplicate detection: the words (segments
 /// with a letter or digit) of [`tweet_key`]. Sorted, distinct.
-pub fn tokens(text: &str) -> Vec<String> {
+pub fn token_spans(text: &str) -> TokenSpans {
     let key = tweet_key(text);
-    let mut toks: Vec<String> =
-        key.split_word_bounds().filter(|w| w.chars().any(char::is_alphanumeric)).map(str::to_string).collect();
-    toks.sort_unstable();
-    toks.dedup();
-    toks
+    let spans =
+        key.split_word_bounds().filter(|w| w.chars().any(char::is_alphanumeric)).map(|w| span_in(&key, w)).collect();
+    TokenSpans::new(key, spans)
+}
+
+/// [`token_spans`] as strings.
+pub fn tokens(text: &str) -> Vec<String> {
+    token_spans(text).iter().map(str::to_string).collect()
 }
 
 #[cfg(test)]
