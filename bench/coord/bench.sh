@@ -65,8 +65,12 @@ for pair in co-retweet:co_retweet co-tweet:co_tweet co-link:co_link co-similar-t
             "$(echo "$tq / $tl" | bc -l)" "$(echo "$tq / $tc" | bc -l)" "$edges" "$same"
     done
 done
-s=$(date +%s.%N)
-"$lt" coord "$case_dir" --network co-retweet,co-tweet,co-similar-text,co-link,co-domain,co-hashtag,co-mention,co-reply,sync \
-    --window 60 --no-store >/dev/null
-echo "leaktrace, all nine networks at 60 s (with evidence): $(echo "$(date +%s.%N) - $s" | bc) s"
+# All nine networks in leaktrace's own forms: the first run also derives and
+# caches the co-tweet keys and token sets in those forms; the second reads them.
+for run in first again; do
+    s=$(date +%s.%N)
+    "$lt" coord "$case_dir" --network co-retweet,co-tweet,co-similar-text,co-link,co-domain,co-hashtag,co-mention,co-reply,sync \
+        --window 60 --no-store >/dev/null
+    echo "leaktrace, all nine networks at 60 s (with evidence), $run run: $(echo "$(date +%s.%N) - $s" | bc) s"
+done
 echo "work folder: $work"
