@@ -49,9 +49,11 @@ use crate::text::thousands;
 /// any size fits; more passes cost time, never change the edges.
 ///
 /// Cache: the first run keeps the posts' accounts, times and entities,
-/// already numbered, in <case>/cache/coord/; later runs (other windows,
-/// networks, clusters) start from there until a source is added. It is
-/// derived data: delete it at will, it is rebuilt when needed.
+/// already numbered, in <case>/cache/coord/, and the first co-tweet or
+/// co-similar-text run the normalised texts and word sets (numbered too);
+/// later runs (other windows, networks, clusters) start from there until a
+/// source is added. It is derived data: delete it at will, it is rebuilt
+/// when needed.
 ///
 /// Examples:
 ///   leaktrace coord mycase --network co-retweet,co-link --window 60s --out edges.gexf
