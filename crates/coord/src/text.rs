@@ -44,9 +44,34 @@ fn strip_at_runs(s: &str) -> String {
 }
 
 /// The toolkit's co-tweet key (`message_preprocessor`): lower-case, `@…`
-/// runs deleted, whitespace collapsed.
+/// runs deleted, whitespace collapsed. The lower-casing is done on the
+/// whole string (Python's and Rust's both look at the context of a final
+/// sigma); deleting and collapsing are one pass over it, the equivalent of
+/// `collapse_py(&strip_at_runs(..))` without the string in between.
 pub fn qut_tweet_key(text: &str) -> String {
-    collapse_py(&strip_at_runs(&text.to_lowercase()))
+    let lower = text.to_lowercase();
+    let mut out = String::with_capacity(lower.len());
+    let (mut skipping, mut gap) = (false, false);
+    for c in lower.chars() {
+        if skipping {
+            // The whitespace that ends an `@…` run stays, as a separator.
+            if c.is_whitespace() {
+                skipping = false;
+                gap = !out.is_empty();
+            }
+        } else if c == '@' {
+            skipping = true;
+        } else if py_space(c) {
+            gap = !out.is_empty();
+        } else {
+            if gap {
+                out.push(' ');
+                gap = false;
+            }
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A text's tokens as byte ranges of one normalised string, sorted by token
@@ -165,6 +190,20 @@ mod tests {
         assert_eq!(qut_tokens("3.14 1,000 U.S.A. e-mail"), v(&["-", ".", "1,000", "3.14", "e", "mail", "u.s.a"]));
         assert_eq!(qut_tokens("a\tb\nc  d x\u{a0}y"), v(&["a", "b", "c", "d", "x", "y"]));
         assert_eq!(qut_tokens("日本語のテキスト"), v(&["の", "テキスト", "日", "本", "語"]));
+    }
+
+    #[test]
+    fn one_pass_toolkit_key_equals_the_composed_steps() {
+        let alphabet = ['a', 'Σ', 'b', '@', ' ', '\t', '\n', '\u{a0}', '\u{1c}', '\u{1f}', '\u{2028}', 'É', '.', 'x'];
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 12) as usize;
+            let s: String = (0..len).map(|i| alphabet[((x >> (i * 4)) % alphabet.len() as u64) as usize]).collect();
+            assert_eq!(qut_tweet_key(&s), collapse_py(&strip_at_runs(&s.to_lowercase())), "{s:?}");
+        }
     }
 
     #[test]
