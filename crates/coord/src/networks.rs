@@ -143,14 +143,18 @@ fn actions(t: &PostTable, n: Network, params: &Params) -> Result<Vec<Action>> {
     Ok(acts)
 }
 
-/// The label of every object the actions name, for the evidence: the
-/// repost or reply target's id, the normalised text, the entity value.
-fn object_labels(t: &PostTable, n: Network, params: &Params, acts: &[Action]) -> Vec<String> {
+/// The label of every object the evidence names (empty for the others):
+/// the repost or reply target's id, the normalised text, the entity value.
+fn object_labels(t: &PostTable, n: Network, params: &Params, acts: &[Action], evidence: &[Evidence]) -> Vec<String> {
     let size = acts.iter().map(|a| a.obj as usize + 1).max().unwrap_or(0);
+    let mut wanted = vec![false; size];
+    for e in evidence {
+        wanted[e.object as usize] = true;
+    }
     let mut labels: Vec<Option<String>> = vec![None; size];
     for a in acts {
         let slot = &mut labels[a.obj as usize];
-        if slot.is_some() {
+        if slot.is_some() || !wanted[a.obj as usize] {
             continue;
         }
         let row = a.post as usize;
@@ -237,7 +241,8 @@ fn object_network(t: &PostTable, n: Network, mut acts: Vec<Action>, params: &Par
         } else {
             engine::undirected_evidence(&acts, params.window_ms, &keep)
         };
-        (evidence, object_labels(t, n, params, &acts))
+        let labels = object_labels(t, n, params, &acts, &evidence);
+        (evidence, labels)
     } else {
         (Vec::new(), Vec::new())
     };
