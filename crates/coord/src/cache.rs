@@ -15,25 +15,28 @@
 //! be read whole, is ignored and rebuilt; the folder is derived data and may
 //! be deleted at any time. Evidence and the catalog are never touched.
 //!
-//! Why a hand-written format: the columns are plain little-endian integer
-//! arrays and string lists read back whole; Arrow IPC would bring them back
-//! as Arrow arrays to be copied into these vectors again, which is the cost
-//! being avoided.
+//! Files are mapped, not read: integer arrays are stored little-endian and
+//! 8-byte aligned, so they are used where they lie (see [`crate::column`])
+//! and a run touches only the pages of the columns it reads.
+//!
+//! Why a hand-written format: the columns are plain integer arrays and
+//! string lists; Arrow IPC would bring them back as Arrow arrays to be
+//! copied into the table's columns again, which is the cost being avoided.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-
-use zerocopy::IntoBytes;
+use std::sync::Arc;
 
 use leaktrace_model::PostKind;
 
+use crate::column::{Column, Int};
 use crate::posts::{Interner, ListColumn, NO_ID, Need, PostTable, TextForm, Tokens, TweetKeys};
 
 /// The first bytes of every cache file.
 pub const MAGIC: &[u8; 8] = b"LTCOORD\x01";
 /// Bump when the layout of a group changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The folder of a case's coordination cache.
 pub fn dir(case_root: &Path) -> PathBuf {
@@ -244,11 +247,11 @@ fn write_group(
 ) -> std::io::Result<()> {
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut w = Writer(BufWriter::with_capacity(1 << 20, File::create(&tmp)?));
-        w.0.write_all(MAGIC)?;
+        let mut w = Writer { w: BufWriter::with_capacity(1 << 20, File::create(&tmp)?), at: 0 };
+        w.put(MAGIC)?;
         w.bytes(key.as_bytes())?;
         body(&mut w)?;
-        w.0.into_inner().map_err(|e| e.into_error())?.sync_all()
+        w.w.into_inner().map_err(|e| e.into_error())?.sync_all()
     })();
     match result {
         Ok(()) => std::fs::rename(&tmp, dir.join(name)),
@@ -259,21 +262,33 @@ fn write_group(
     }
 }
 
-struct Writer(BufWriter<File>);
+struct Writer {
+    w: BufWriter<File>,
+    /// Bytes written so far.
+    at: usize,
+}
 
 impl Writer {
-    fn len(&mut self, n: usize) -> std::io::Result<()> {
-        self.0.write_all(&(n as u64).to_le_bytes())
+    fn put(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.at += b.len();
+        self.w.write_all(b)
     }
 
-    /// A count, then each item's little-endian bytes.
+    fn len(&mut self, n: usize) -> std::io::Result<()> {
+        self.put(&(n as u64).to_le_bytes())
+    }
+
+    /// A count, padding to 8 bytes, then each item's little-endian bytes
+    /// (see [`Reader::ints`]).
     fn items<const W: usize>(&mut self, v: impl ExactSizeIterator<Item = [u8; W]>) -> std::io::Result<()> {
         self.len(v.len())?;
-        v.into_iter().try_for_each(|x| self.0.write_all(&x))
+        self.put(&[0u8; 8][..pad(self.at)])?;
+        v.into_iter().try_for_each(|x| self.put(&x))
     }
 
     fn byte_items(&mut self, v: impl ExactSizeIterator<Item = u8>) -> std::io::Result<()> {
-        self.items(v.map(|b| [b]))
+        self.len(v.len())?;
+        v.into_iter().try_for_each(|x| self.put(&[x]))
     }
 
     fn i64s(&mut self, v: &[i64]) -> std::io::Result<()> {
@@ -290,7 +305,7 @@ impl Writer {
 
     fn bytes(&mut self, v: &[u8]) -> std::io::Result<()> {
         self.len(v.len())?;
-        self.0.write_all(v)
+        self.put(v)
     }
 
     /// An interner's strings: offsets, then their bytes (the layout of
@@ -309,87 +324,109 @@ impl Writer {
         }
         self.u64s(&offsets)?;
         self.len(*offsets.last().expect("non-empty") as usize)?;
-        v.into_iter().try_for_each(|s| self.0.write_all(s.as_bytes()))
+        v.into_iter().try_for_each(|s| self.put(s.as_bytes()))
     }
 }
 
+/// Reads a group file from a read-only mapping of it.
 struct Reader {
-    r: BufReader<File>,
-    /// Bytes left in the file: no length read from it may claim more.
-    left: u64,
+    map: Arc<memmap2::Mmap>,
+    /// The next byte to read; no length read from the file may claim more
+    /// than the bytes after it.
+    at: usize,
+}
+
+/// Padding before an array of integers at byte `at`, so that it starts on
+/// an 8-byte boundary (mappings start on a page boundary).
+fn pad(at: usize) -> usize {
+    (8 - at % 8) % 8
 }
 
 impl Reader {
     fn open(path: &Path, key: &str) -> Option<Reader> {
         let f = File::open(path).ok()?;
-        let left = f.metadata().ok()?.len();
-        let mut r = Reader { r: BufReader::with_capacity(1 << 20, f), left };
-        let mut magic = [0u8; 8];
-        r.read_exact(&mut magic)?;
-        (&magic == MAGIC && r.bytes()? == key.as_bytes()).then_some(r)
+        if f.metadata().ok()?.len() < 16 {
+            return None;
+        }
+        // SAFETY: the cache's files are written to a temporary name and
+        // renamed into place, never changed in place; a mapped file that is
+        // replaced or deleted stays as it was for this mapping. Only a process
+        // writing into the file itself, which nothing here does, could
+        // change the bytes under the reader.
+        let map = Arc::new(unsafe { memmap2::Mmap::map(&f) }.ok()?);
+        let mut r = Reader { map, at: 0 };
+        let magic = r.take(8)?;
+        (magic == MAGIC && r.bytes_ref()? == key.as_bytes()).then_some(r)
+    }
+
+    fn left(&self) -> usize {
+        self.map.len() - self.at
+    }
+
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        if n > self.left() {
+            return None;
+        }
+        self.at += n;
+        Some(&self.map[self.at - n..self.at])
     }
 
     fn u64(&mut self) -> Option<u64> {
-        let mut b = [0u8; 8];
-        self.read_exact(&mut b)?;
-        Some(u64::from_le_bytes(b))
-    }
-
-    fn read_exact(&mut self, buf: &mut [u8]) -> Option<()> {
-        self.left = self.left.checked_sub(buf.len() as u64)?;
-        self.r.read_exact(buf).ok()
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
 
     /// A count of `width`-byte items that the rest of the file can hold.
-    fn count(&mut self, width: u64) -> Option<usize> {
-        let n = self.u64()?;
-        (n.checked_mul(width)? <= self.left).then_some(n as usize)
+    fn count(&mut self, width: usize) -> Option<usize> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        (n.checked_mul(width)? <= self.left()).then_some(n)
     }
 
-    /// A count, then that many little-endian integers, read straight into
-    /// the vector's memory (one copy from the file, no decoding step).
-    fn ints<T: zerocopy::FromBytes + zerocopy::IntoBytes + Clone + Default>(
-        &mut self,
-        from_le: fn(T) -> T,
-    ) -> Option<Vec<T>> {
-        let n = self.count(std::mem::size_of::<T>() as u64)?;
-        let mut out = vec![T::default(); n];
-        self.read_exact(out.as_mut_bytes())?;
+    /// A count, padding to 8 bytes, then that many little-endian integers:
+    /// used where they lie in the mapping (decoded into a vector on a
+    /// big-endian machine).
+    fn ints<T: Int>(&mut self, from_le: fn(T) -> T) -> Option<Column<T>> {
+        let n = self.count(size_of::<T>())?;
+        self.take(pad(self.at))?;
+        let at = self.at;
+        self.take(n * size_of::<T>())?;
+        let col = Column::mapped(&self.map, at, n)?;
         if cfg!(target_endian = "big") {
-            out.iter_mut().for_each(|x| *x = from_le(x.clone()));
+            return Some(col.iter().map(|&x| from_le(x)).collect::<Vec<T>>().into());
         }
-        Some(out)
+        Some(col)
     }
 
-    fn i64s(&mut self) -> Option<Vec<i64>> {
+    fn i64s(&mut self) -> Option<Column<i64>> {
         self.ints(i64::from_le)
     }
 
-    fn u64s(&mut self) -> Option<Vec<u64>> {
+    fn u64s(&mut self) -> Option<Column<u64>> {
         self.ints(u64::from_le)
     }
 
-    fn u32s(&mut self) -> Option<Vec<u32>> {
+    fn u32s(&mut self) -> Option<Column<u32>> {
         self.ints(u32::from_le)
     }
 
-    fn bytes(&mut self) -> Option<Vec<u8>> {
+    fn bytes_ref(&mut self) -> Option<&[u8]> {
         let n = self.count(1)?;
-        let mut v = vec![0u8; n];
-        self.read_exact(&mut v)?;
-        Some(v)
+        self.take(n)
+    }
+
+    fn bytes(&mut self) -> Option<Vec<u8>> {
+        self.bytes_ref().map(<[u8]>::to_vec)
     }
 
     /// Strings as [`Writer::interned`] writes them.
     fn interned(&mut self) -> Option<Interner> {
-        let offsets = self.u64s()?;
+        let offsets = self.u64s()?.to_vec();
         let bytes = self.bytes()?;
         Interner::from_parts(offsets, String::from_utf8(bytes).ok()?)
     }
 
     fn strings(&mut self) -> Option<Vec<String>> {
         let offsets = self.u64s()?;
-        let data = self.bytes()?;
+        let data = self.bytes_ref()?;
         if offsets.first() != Some(&0) || offsets.last().copied() != Some(data.len() as u64) {
             return None;
         }
@@ -404,7 +441,7 @@ impl Reader {
 
     /// The whole file was read.
     fn end(self) -> Option<()> {
-        (self.left == 0).then_some(())
+        (self.left() == 0).then_some(())
     }
 }
 

@@ -30,6 +30,7 @@
 
 pub mod cache;
 pub mod cluster;
+pub mod column;
 mod engine;
 pub mod export;
 pub mod metrics;

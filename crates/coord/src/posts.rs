@@ -8,6 +8,7 @@ use leaktrace_store::{Case, posts};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::column::Column;
 use crate::{CoordError, Result, cache, text};
 
 /// Which optional columns to load.
@@ -43,7 +44,7 @@ pub const NO_ID: u32 = u32::MAX;
 #[derive(Debug, Clone, PartialEq)]
 pub struct TweetKeys {
     pub form: TextForm,
-    pub ids: Vec<u32>,
+    pub ids: Column<u32>,
     /// Number of distinct keys; every id is below it.
     pub count: u32,
 }
@@ -54,8 +55,8 @@ pub struct TweetKeys {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tokens {
     pub form: TextForm,
-    pub(crate) offsets: Vec<u64>,
-    pub(crate) values: Vec<u32>,
+    pub(crate) offsets: Column<u64>,
+    pub(crate) values: Column<u32>,
     /// Number of distinct tokens; every id is below it.
     pub vocab: u32,
 }
@@ -164,17 +165,17 @@ impl Interner {
 /// A list column (urls, hashtags, …) with interned values.
 #[derive(Default, Debug)]
 pub struct ListColumn {
-    offsets: Vec<u64>,
-    values: Vec<u32>,
+    offsets: Column<u64>,
+    values: Column<u32>,
     pub dict: Interner,
 }
 
 impl ListColumn {
     fn new() -> ListColumn {
-        ListColumn { offsets: vec![0], values: Vec::new(), dict: Interner::default() }
+        ListColumn { offsets: vec![0].into(), values: Column::default(), dict: Interner::default() }
     }
 
-    pub(crate) fn from_parts(offsets: Vec<u64>, values: Vec<u32>, dict: Interner) -> ListColumn {
+    pub(crate) fn from_parts(offsets: Column<u64>, values: Column<u32>, dict: Interner) -> ListColumn {
         ListColumn { offsets, values, dict }
     }
 
@@ -195,15 +196,15 @@ pub struct PostTable {
     pub accounts: Interner,
     /// Display handle of each account (the first one seen), when known.
     pub account_names: Vec<Option<String>>,
-    pub id: Vec<i64>,
-    pub account: Vec<u32>,
-    pub time_ms: Vec<i64>,
+    pub id: Column<i64>,
+    pub account: Column<u32>,
+    pub time_ms: Column<i64>,
     pub kind: Vec<PostKind>,
     /// The post a repost, quote or reply points at (0 when none; see
     /// [`PostTable::target`]).
-    pub target_id: Vec<i64>,
+    pub target_id: Column<i64>,
     /// The target as a dense id among the distinct targets ([`NO_ID`]: none).
-    pub target_obj: Vec<u32>,
+    pub target_obj: Column<u32>,
     /// False for a row whose id an earlier row already had.
     pub first: Vec<bool>,
     text_offsets: Vec<u64>,
@@ -376,7 +377,7 @@ impl PostTable {
                 .collect();
             ids.extend(chunk.iter().map(|k| k.as_deref().map_or(NO_ID, |k| keys.id(k))));
         }
-        TweetKeys { form, ids, count: keys.len() as u32 }
+        TweetKeys { form, ids: ids.into(), count: keys.len() as u32 }
     }
 
     /// Token sets, with token ids numbered by increasing frequency over the
@@ -419,7 +420,7 @@ impl PostTable {
             rest = tail;
         }
         sets.par_iter_mut().for_each(|s| s.sort_unstable());
-        Tokens { form, offsets, values, vocab: vocab.len() as u32 }
+        Tokens { form, offsets: offsets.into(), values: values.into(), vocab: vocab.len() as u32 }
     }
 
     /// Add the text column, in row order; false when the posts tables do
