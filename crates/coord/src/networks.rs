@@ -103,33 +103,33 @@ impl Objects {
 /// has (repost targets, co-tweet keys, entity values), so nothing is
 /// interned here; messages are rows (the toolkit's distinct messages).
 fn actions(t: &PostTable, n: Network, params: &Params) -> Result<Vec<Action>> {
+    // The columns as plain slices, looked up once (mapped columns check
+    // their bounds on each lookup).
+    let (first, kind, time, account) = (&t.first[..], &t.kind[..], &*t.time_ms, &*t.account);
+    let rows = (0..t.len()).filter(|&r| first[r]);
+    let act =
+        |row: usize, obj: u32| Action { obj, t: time[row], acct: account[row], post: row as u32, msg: row as u32 };
+    // At most one action per row, or per list value: room reserved up front
+    // (pages never written are never touched) instead of copies as it grows.
     let mut acts = Vec::new();
-    let rows = (0..t.len()).filter(|&r| t.first[r]);
-    let act = |row: usize, obj: u32| Action {
-        obj,
-        t: t.time_ms[row],
-        acct: t.account[row],
-        post: row as u32,
-        msg: row as u32,
-    };
     match n {
         Network::CoRetweet | Network::CoReply => {
-            let kind = if n == Network::CoRetweet { PostKind::Repost } else { PostKind::Reply };
-            for row in rows.filter(|&r| t.kind[r] == kind && t.target_obj[r] != NO_ID) {
-                acts.push(act(row, t.target_obj[row]));
-            }
+            let want = if n == Network::CoRetweet { PostKind::Repost } else { PostKind::Reply };
+            let target = &*t.target_obj;
+            acts.reserve(t.len());
+            acts.extend(rows.filter(|&r| kind[r] == want && target[r] != NO_ID).map(|r| act(r, target[r])));
         }
         Network::CoTweet => {
             let keys = t.tweet_keys.as_ref().filter(|k| k.form == form(params));
-            let keys = keys.ok_or_else(|| CoordError::Input("co-tweet keys not loaded".into()))?;
-            for row in rows.filter(|&r| keys.ids[r] != NO_ID) {
-                acts.push(act(row, keys.ids[row]));
-            }
+            let keys = &*keys.ok_or_else(|| CoordError::Input("co-tweet keys not loaded".into()))?.ids;
+            acts.reserve(t.len());
+            acts.extend(rows.filter(|&r| keys[r] != NO_ID).map(|r| act(r, keys[r])));
         }
         Network::CoLink if qut(params) => return Ok(qut_link_actions(t)),
         Network::CoLink | Network::CoDomain | Network::CoHashtag | Network::CoMention => {
             let col = list_column(t, n)?;
-            for row in rows.filter(|&r| t.kind[r] != PostKind::Repost) {
+            acts.reserve(col.parts().1.len());
+            for row in rows.filter(|&r| kind[r] != PostKind::Repost) {
                 let vals = col.of(row);
                 for (i, &v) in vals.iter().enumerate() {
                     if !vals[..i].contains(&v) {
