@@ -50,8 +50,12 @@ impl<T: Int> Column<T> {
         }
     }
 
+    #[inline]
     pub fn push(&mut self, v: T) {
-        self.owned().push(v);
+        match &mut self.inner {
+            Inner::Owned(vec) => vec.push(v),
+            Inner::Mapped { .. } => self.owned().push(v),
+        }
     }
 
     pub fn reserve_exact(&mut self, n: usize) {
