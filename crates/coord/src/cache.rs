@@ -126,10 +126,7 @@ pub fn read(dir: &Path, key: &str, need: Need) -> Option<PostTable> {
         let values = r.u32s()?;
         let dict = r.interned()?;
         r.end()?;
-        if offsets.len() != n + 1 || offsets.last().copied() != Some(values.len() as u64) || offsets[0] != 0 {
-            return None;
-        }
-        if offsets.windows(2).any(|w| w[0] > w[1]) || values.iter().any(|&v| v as usize >= dict.len()) {
+        if !lists_ok(&offsets, &values, n) || values.iter().any(|&v| v as usize >= dict.len()) {
             return None;
         }
         *list_mut(&mut t, i) = Some(ListColumn::from_parts(offsets, values, dict));
@@ -137,6 +134,15 @@ pub fn read(dir: &Path, key: &str, need: Need) -> Option<PostTable> {
     t.tweet_keys = need.tweet_keys.and_then(|f| read_tweet_keys(dir, key, f, n));
     t.tokens = need.tokens.and_then(|f| read_tokens(dir, key, f, n));
     Some(t)
+}
+
+/// Do `offsets` cut `values` into `n` lists: `n + 1` of them, from 0 to the
+/// end of `values`, never decreasing?
+fn lists_ok(offsets: &[u64], values: &[u32], n: usize) -> bool {
+    offsets.len() == n + 1
+        && offsets[0] == 0
+        && offsets.last().copied() == Some(values.len() as u64)
+        && offsets.windows(2).all(|w| w[0] <= w[1])
 }
 
 fn read_tweet_keys(dir: &Path, key: &str, form: TextForm, n: usize) -> Option<TweetKeys> {
@@ -154,10 +160,7 @@ fn read_tokens(dir: &Path, key: &str, form: TextForm, n: usize) -> Option<Tokens
     let offsets = r.u64s()?;
     let values = r.u32s()?;
     r.end()?;
-    if offsets.len() != n + 1 || offsets[0] != 0 || offsets.last().copied() != Some(values.len() as u64) {
-        return None;
-    }
-    if offsets.windows(2).any(|w| w[0] > w[1]) || vocab > values.len() as u64 {
+    if !lists_ok(&offsets, &values, n) || vocab > values.len() as u64 {
         return None;
     }
     // Each set sorted and distinct (the similarity merge relies on it), every

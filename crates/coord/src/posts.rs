@@ -362,21 +362,31 @@ impl PostTable {
         self.kind[row] == PostKind::Repost && (form == TextForm::Own || self.target_obj[row] != NO_ID)
     }
 
+    /// `f` of every row that is not a repost in `form`, computed on all cores
+    /// a chunk of rows at a time, handed to `each` in row order (`None` for
+    /// a repost).
+    fn per_text<T: Send>(&self, form: TextForm, f: impl Fn(&str) -> T + Sync, mut each: impl FnMut(Option<T>)) {
+        for start in (0..self.len()).step_by(DERIVE_CHUNK) {
+            let chunk: Vec<Option<T>> = (start..(start + DERIVE_CHUNK).min(self.len()))
+                .into_par_iter()
+                .map(|r| (!self.is_repost(r, form)).then(|| f(self.text(r))))
+                .collect();
+            chunk.into_iter().for_each(&mut each);
+        }
+    }
+
     fn derive_tweet_keys(&self, form: TextForm) -> TweetKeys {
         let mut keys = Interner::default();
         let mut ids = Vec::with_capacity(self.len());
-        for start in (0..self.len()).step_by(DERIVE_CHUNK) {
-            let chunk: Vec<Option<String>> = (start..(start + DERIVE_CHUNK).min(self.len()))
-                .into_par_iter()
-                .map(|r| match form {
-                    _ if self.is_repost(r, form) => None,
-                    // The toolkit matches empty texts too; we do not.
-                    TextForm::Toolkit => Some(text::qut_tweet_key(self.text(r))),
-                    TextForm::Own => Some(text::tweet_key(self.text(r))).filter(|k| !k.is_empty()),
-                })
-                .collect();
-            ids.extend(chunk.iter().map(|k| k.as_deref().map_or(NO_ID, |k| keys.id(k))));
-        }
+        let key = match form {
+            TextForm::Toolkit => text::qut_tweet_key,
+            TextForm::Own => text::tweet_key,
+        };
+        self.per_text(form, key, |k| {
+            // The toolkit matches empty texts too; we do not.
+            let k = k.filter(|k| form == TextForm::Toolkit || !k.is_empty());
+            ids.push(k.map_or(NO_ID, |k| keys.id(&k)));
+        });
         TweetKeys { form, ids: ids.into(), count: keys.len() as u32 }
     }
 
@@ -387,20 +397,14 @@ impl PostTable {
         let mut vocab = Interner::default();
         let (mut offsets, mut values) = (Vec::with_capacity(self.len() + 1), Vec::new());
         offsets.push(0u64);
-        for start in (0..self.len()).step_by(DERIVE_CHUNK) {
-            let chunk: Vec<Option<text::TokenSpans>> = (start..(start + DERIVE_CHUNK).min(self.len()))
-                .into_par_iter()
-                .map(|r| match form {
-                    _ if self.is_repost(r, form) => None,
-                    TextForm::Toolkit => Some(text::qut_token_spans(self.text(r))),
-                    TextForm::Own => Some(text::token_spans(self.text(r))),
-                })
-                .collect();
-            for toks in chunk.iter() {
-                values.extend(toks.iter().flat_map(|t| t.iter()).map(|s| vocab.id(s)));
-                offsets.push(values.len() as u64);
-            }
-        }
+        let spans = match form {
+            TextForm::Toolkit => text::qut_token_spans,
+            TextForm::Own => text::token_spans,
+        };
+        self.per_text(form, spans, |toks| {
+            values.extend(toks.iter().flat_map(|t| t.iter()).map(|s| vocab.id(s)));
+            offsets.push(values.len() as u64);
+        });
         let mut freq = vec![0u32; vocab.len()];
         for &v in &values {
             freq[v as usize] += 1;
