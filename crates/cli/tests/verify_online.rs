@@ -157,10 +157,14 @@ fn online_fetches_a_missing_key_from_the_given_server_and_archives_it() {
     let lines: Vec<&str> = text.lines().collect();
     let at = lines.iter().position(|l| *l == format!("{GMAIL_KEY_NAME} {key}")).expect(&text);
     let dates = [before, today()];
+    let provenance = |d: &str| format!("fetched {d} from DNS server {dns}");
     assert!(
-        dates.iter().any(|d| lines[at - 1] == format!("; fetched {d} from DNS by leaktrace verify --online")),
+        dates.iter().any(|d| lines[at - 1] == format!("; {} by leaktrace verify --online", provenance(d))),
         "{text}"
     );
+    // The verdict names the record: file, line, server and date.
+    let source = r[0]["signatures"][0]["key_source"].as_str().unwrap().to_string();
+    assert!(dates.iter().any(|d| source == format!("{}:{}, {}", archive.display(), at + 1, provenance(d))), "{source}");
 
     // (c) Later, without --online and without the server: the archived key is used.
     let out = run(&[&"verify", &gmail, &"--keys", &archive, &"--json"]);
@@ -168,6 +172,7 @@ fn online_fetches_a_missing_key_from_the_given_server_and_archives_it() {
     let r = rows(&ok(out));
     assert_eq!(r[0]["verdict"], "verified", "{err}");
     assert_eq!(r[0]["signatures"][0]["reason"], "pass");
+    assert_eq!(r[0]["signatures"][0]["key_source"], source.as_str(), "the same provenance read back");
     assert!(!err.contains("fetched"), "{err}");
     assert_eq!(server.asked(), [GMAIL_KEY_NAME], "no query without --online");
 
@@ -218,4 +223,43 @@ fn dns_server_without_online_is_refused() {
     // Not an address: refused by the argument parser, naming the expected form.
     let err = fails(run(&[&"verify", &gmail, &"--keys", &archive, &"--online", &"--dns-server", &"ns.example:53"]));
     assert!(err.contains("is not an IP address and port"), "{err}");
+}
+
+/// A DNS server for the attacker's own domain answers with a TXT value that
+/// holds a line break and, after it, a record for a name the attacker chose:
+/// here the key of a message the attacker wants called verified. Nothing of
+/// it may reach the archive, and the message stays unverified later.
+#[test]
+fn a_fetched_value_with_a_line_break_cannot_plant_a_key_for_another_name() {
+    let keys = std::fs::read_to_string(testdata("mail/generated/keys.txt")).unwrap();
+    let ed_line = keys.lines().find(|l| l.starts_with("ed._domainkey.leaktrace.test ")).unwrap();
+    let ed_value = ed_line.split_once(' ').unwrap().1;
+    let hostile_name = "s._domainkey.attacker.test";
+    let server = DnsServer::start(hostile_name, &format!("{ed_value}\n{ed_line}"));
+    let dns = server.addr.to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("keys.txt");
+    let kept: String = keys.lines().filter(|l| !l.starts_with("ed._domainkey.")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&archive, &kept).unwrap();
+    // A message that makes leaktrace ask for the attacker's name.
+    let bait = tmp.path().join("bait.eml");
+    let unsigned = std::fs::read(testdata("mail/generated/unsigned.eml")).unwrap();
+    let mut raw = b"DKIM-Signature: v=1; a=ed25519-sha256; d=attacker.test; s=s; h=from; bh=AAAA; b=AAAA\r\n".to_vec();
+    raw.extend_from_slice(&unsigned);
+    std::fs::write(&bait, raw).unwrap();
+    let forged = testdata("mail/generated/ed25519.eml");
+
+    let out = run(&[&"verify", &bait, &"--keys", &archive, &"--online", &"--dns-server", &dns, &"--json"]);
+    let err = stderr(&out);
+    ok(out);
+    assert!(server.asked().contains(&hostile_name.to_string()), "{:?}", server.asked());
+    assert!(err.contains(&format!("{hostile_name}: the record from DNS server {dns} was not archived")), "{err}");
+    assert!(err.contains("'\\n'"), "the reason names the line break: {err}");
+    assert_eq!(std::fs::read_to_string(&archive).unwrap(), kept, "the archive is unchanged");
+
+    // Later, offline: the message signed with the planted key is not verified.
+    let out = run(&[&"verify", &forged, &"--keys", &archive, &"--json"]);
+    let r = rows(&ok(out));
+    assert_eq!(r[0]["verdict"], "unverified");
+    assert_eq!(r[0]["signatures"][0]["reason"], "key_not_found");
 }

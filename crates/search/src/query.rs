@@ -134,8 +134,10 @@ impl Compiler<'_> {
     /// catalog) is `verdict`.
     fn dkim(&self, verdict: &str) -> Result<Box<dyn Query>> {
         let v = verdict.trim().to_ascii_lowercase();
-        if !matches!(v.as_str(), "verified" | "unverified" | "unsigned") {
-            return Err(SearchError::Query(format!("dkim:{verdict}: the verdicts are verified, unverified, unsigned")));
+        if !matches!(v.as_str(), "verified" | "weak" | "unverified" | "unsigned") {
+            return Err(SearchError::Query(format!(
+                "dkim:{verdict}: the verdicts are verified, unverified, unsigned and weak (SHA-1 only)"
+            )));
         }
         let ids: Vec<String> = self
             .case

@@ -34,7 +34,7 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("to", "email recipient: a whole address, or any word of the name or address"),
     ("cc", "email copy recipient: a whole address, or any word of the name or address"),
     ("sender_domain", "email sender's domain"),
-    ("dkim", "DKIM verdict: verified, unverified, unsigned"),
+    ("dkim", "DKIM verdict: verified, weak, unverified, unsigned"),
     ("source", "case source id"),
     ("file", "source file name"),
     ("id", "post or item id"),

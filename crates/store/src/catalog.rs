@@ -112,6 +112,39 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX messages_message_id ON messages(message_id);
     CREATE INDEX messages_thread ON messages(thread_id);
     "#,
+    // 4: the verdict `weak` (a signature that checks out only with SHA-1,
+    // which RFC 8301 forbids accepting), and the whole verification report
+    // kept with the verdict, so pages show it without verifying again.
+    // SQLite cannot change a CHECK constraint in place: the table is copied.
+    r#"
+    CREATE TABLE messages_v4 (
+        item_id     INTEGER PRIMARY KEY REFERENCES items(id),
+        source_id   INTEGER NOT NULL REFERENCES sources(id),
+        message_id  TEXT,
+        from_addr   TEXT,
+        to_addr     TEXT,
+        cc          TEXT,
+        subject     TEXT,
+        date        TEXT,
+        date_ms     INTEGER,
+        in_reply_to TEXT,
+        refs        TEXT,
+        thread_id   TEXT,
+        verdict     TEXT CHECK (verdict IN ('verified', 'weak', 'unverified', 'unsigned')),
+        verified_at TEXT,
+        flags       TEXT NOT NULL DEFAULT '[]',
+        report      TEXT                   -- JSON: the verification report (leaktrace verify --json's row)
+    );
+    INSERT INTO messages_v4 (item_id, source_id, message_id, from_addr, to_addr, cc, subject, date, date_ms,
+                             in_reply_to, refs, thread_id, verdict, verified_at, flags)
+        SELECT item_id, source_id, message_id, from_addr, to_addr, cc, subject, date, date_ms,
+               in_reply_to, refs, thread_id, verdict, verified_at, flags FROM messages;
+    DROP TABLE messages;
+    ALTER TABLE messages_v4 RENAME TO messages;
+    CREATE INDEX messages_source ON messages(source_id);
+    CREATE INDEX messages_message_id ON messages(message_id);
+    CREATE INDEX messages_thread ON messages(thread_id);
+    "#,
 ];
 
 /// Facets counted per source at ingest, for `info` and the UI. (Mentions

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use base64ct::{Base64, Encoding};
@@ -243,19 +244,24 @@ pub(crate) fn signed_data(
     sig: &RawHeader<'_>,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(1024);
-    // How many fields of each name were taken so far. Names compare ignoring
-    // ASCII case (`names` is lower-case already), without lower-cased copies.
-    let mut used: Vec<(&str, usize)> = Vec::with_capacity(h.len());
+    // The fields of each name, bottom-up, and how many of them `h=` has taken
+    // so far: one pass over the fields and one over `h=`, however long a
+    // hostile `h=` is (`names` is lower-case already).
+    let mut by_name: HashMap<&str, (Vec<usize>, usize)> = HashMap::new();
+    for (i, n) in names.iter().enumerate().rev() {
+        by_name.entry(n.as_str()).or_default().0.push(i);
+    }
+    let mut lower = String::new();
     for want in h {
-        let skip = used.iter().find(|(n, _)| n.eq_ignore_ascii_case(want)).map_or(0, |(_, k)| *k);
-        let found = names.iter().enumerate().rev().filter(|(_, n)| n.eq_ignore_ascii_case(want)).nth(skip);
-        match used.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(want)) {
-            Some((_, k)) => *k += 1,
-            None => used.push((want, 1)),
-        }
-        if let Some((idx, _)) = found {
-            let f = &m.headers[idx];
-            canon::header_into(&mut out, canon, f, f.value, true);
+        lower.clear();
+        lower.push_str(want);
+        lower.make_ascii_lowercase();
+        if let Some((fields, taken)) = by_name.get_mut(lower.as_str()) {
+            if let Some(&idx) = fields.get(*taken) {
+                let f = &m.headers[idx];
+                canon::header_into(&mut out, canon, f, f.value, true);
+            }
+            *taken += 1;
         }
     }
     canon::header_into(&mut out, canon, sig, &strip_b(sig.value), false);
@@ -556,10 +562,16 @@ pub(crate) fn verify_signature(ctx: &MessageContext<'_>, idx: usize, keys: &KeyA
             e.push_str(" The signature's expiry (x=) has passed today, but had not at the message's Date.");
         }
         if alg.1 == HashAlg::Sha1 {
-            e.push_str(" It uses SHA-1, which is deprecated for DKIM (RFC 8301).");
+            // RFC 8301 §3.1: verifiers MUST NOT consider rsa-sha1 signatures valid.
+            e.push_str(
+                " But it uses SHA-1 (a=rsa-sha1), which RFC 8301 says verifiers must not accept: SHA-1 collisions can be computed, so the match is consistent with an authentic message but does not prove it.",
+            );
+            rep.result = SigResult::Weak;
+            ("sha1_not_accepted", e)
+        } else {
+            rep.result = SigResult::Pass;
+            ("pass", e)
         }
-        rep.result = SigResult::Pass;
-        ("pass", e)
     };
     rep.reason = reason.into();
     rep.explanation = explanation;

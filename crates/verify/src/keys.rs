@@ -239,18 +239,33 @@ impl KeyArchive {
     }
 
     fn parse_into(&mut self, text: &str, origin: &str) -> Result<(), KeyArchiveError> {
+        // The provenance comment `append_fetched` writes right before a
+        // fetched record; it belongs to the next line only.
+        let mut provenance: Option<&str> = None;
         for (i, line) in text.lines().enumerate() {
             let line_no = i as u64 + 1;
             let line = line.trim();
             if line.is_empty() || line.starts_with(';') || line.starts_with('#') {
+                provenance = line
+                    .strip_prefix("; ")
+                    .and_then(|c| c.strip_suffix(PROVENANCE_END))
+                    .map(str::trim)
+                    .filter(|c| c.starts_with("fetched "));
                 continue;
             }
-            let (name, value) = parse_line(line).map_err(|reason| KeyArchiveError::Syntax {
-                file: origin.to_string(),
-                line: line_no,
-                reason,
-            })?;
-            self.insert(KeyRecord::parse(&name, &value, format!("{origin}:{line_no}")));
+            let syntax = |reason| KeyArchiveError::Syntax { file: origin.to_string(), line: line_no, reason };
+            if line.len() > MAX_RECORD_BYTES + 1024 {
+                return Err(syntax(format!(
+                    "the line is {} bytes, more than a key record ({MAX_RECORD_BYTES} bytes) with its name",
+                    line.len()
+                )));
+            }
+            let (name, value) = parse_line(line).map_err(syntax)?;
+            let place = match provenance.take() {
+                Some(p) => format!("{origin}:{line_no}, {p}"),
+                None => format!("{origin}:{line_no}"),
+            };
+            self.insert(KeyRecord::parse(&name, &value, place));
         }
         Ok(())
     }
@@ -269,6 +284,12 @@ impl KeyArchive {
         self.records.get(&name).map_or(&[], Vec::as_slice)
     }
 
+    /// Every record, by name (in no particular order of names; a name's
+    /// records in the order read).
+    pub fn records(&self) -> impl Iterator<Item = (&str, &[Arc<KeyRecord>])> {
+        self.records.iter().map(|(n, r)| (n.as_str(), r.as_slice()))
+    }
+
     /// Number of distinct names with at least one record.
     pub fn len(&self) -> usize {
         self.records.len()
@@ -278,18 +299,202 @@ impl KeyArchive {
         self.records.is_empty()
     }
 
-    /// Record a key fetched from DNS: append it to the archive file with the
-    /// date it was fetched, and keep it for this run.
-    pub fn append_fetched(&mut self, name: &str, value: &str, date: &str) -> std::io::Result<()> {
-        if let Some(path) = &self.append_to {
-            let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-            writeln!(f, "; fetched {date} from DNS by leaktrace verify --online")?;
-            writeln!(f, "{} {}", normalise_name(name), value)?;
-            f.sync_all()?;
-        }
-        let origin = self.append_to.as_ref().map_or("fetched".into(), |p| format!("{} (fetched {date})", p.display()));
-        self.insert(KeyRecord::parse(name, value, origin));
+    /// Record a key fetched from DNS for `name`, the name that was asked:
+    /// check that it is a DKIM key record, write it to the archive file with
+    /// where and when it was fetched, and keep it for this run.
+    ///
+    /// `server` says which DNS server answered (`DNS server 192.0.2.53:53`,
+    /// or the system's resolver). The record is refused, and nothing is
+    /// written, when the name is not a DNS name under `_domainkey`, or the
+    /// value is not one DKIM key record ([`check_fetched`]). The file is
+    /// replaced whole (a new file renamed over it, under a lock), so a crash
+    /// leaves the old archive or the new one, never half a line; and the line
+    /// written is encoded so that reading it back gives exactly `name` and
+    /// `value` ([`encode_record`]).
+    pub fn append_fetched(&mut self, name: &str, value: &str, date: &str, server: &str) -> Result<(), FetchedKeyError> {
+        let block = fetched_block(name, value, date, server).map_err(FetchedKeyError::Refused)?;
+        let name = normalise_name(name);
+        let provenance = fetched_provenance(date, server);
+        let origin = match &self.append_to {
+            Some(path) => {
+                let at = append_atomically(path, block.as_bytes()).map_err(FetchedKeyError::Io)?;
+                format!("{}:{at}, {provenance}", path.display())
+            }
+            None => provenance,
+        };
+        self.insert(KeyRecord::parse(&name, value, origin));
         Ok(())
+    }
+}
+
+/// A fetched key that was not archived.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchedKeyError {
+    /// The name or the value cannot be archived, with the reason.
+    #[error("not archived: {0}")]
+    Refused(String),
+    #[error("cannot write the key archive: {0}")]
+    Io(std::io::Error),
+}
+
+/// The largest TXT value archived or read as a key record: a 16384-bit RSA
+/// key (the largest accepted) is about 2,800 bytes of base64.
+pub const MAX_RECORD_BYTES: usize = 8 * 1024;
+
+/// The largest key archive file read (a million records of a 2048-bit key).
+pub const MAX_ARCHIVE_BYTES: u64 = 512 << 20;
+
+/// How the comment before a fetched record ends; the reader takes the text
+/// between `; ` and this as the record's provenance.
+const PROVENANCE_END: &str = "by leaktrace verify --online";
+
+fn fetched_provenance(date: &str, server: &str) -> String {
+    // The date and server come from this program, but a comment line must
+    // stay one line whatever they hold.
+    let clean = |s: &str| s.chars().filter(|c| !c.is_control()).collect::<String>();
+    format!("fetched {} from {}", clean(date), clean(server))
+}
+
+/// The two archive lines for a record fetched from DNS: the provenance
+/// comment, then the record ([`encode_record`]), each ending with a line end;
+/// refused when [`check_fetched`] refuses the record.
+pub fn fetched_block(name: &str, value: &str, date: &str, server: &str) -> Result<String, String> {
+    check_fetched(name, value)?;
+    let line = encode_record(&normalise_name(name), value)?;
+    Ok(format!("; {} {PROVENANCE_END}\n{line}\n", fetched_provenance(date, server)))
+}
+
+/// An archive's bytes with `block` appended on lines of its own (a last line
+/// without a line end gets one first).
+pub fn appended(old: &[u8], block: &[u8]) -> Vec<u8> {
+    let mut data = Vec::with_capacity(old.len() + block.len() + 1);
+    data.extend_from_slice(old);
+    if !data.is_empty() && !data.ends_with(b"\n") {
+        data.push(b'\n');
+    }
+    data.extend_from_slice(block);
+    data
+}
+
+/// Is `name` a DNS name of a DKIM key (`selector._domainkey.domain`, letters,
+/// digits, `-` and `_` in labels of 1 to 63 bytes, at most 253 bytes)?
+pub fn is_key_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.');
+    name.len() <= 253
+        && name.to_ascii_lowercase().contains("._domainkey.")
+        && name.split('.').all(|l| {
+            !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// May a value fetched from DNS for `name` be archived? It must be one DKIM
+/// key record (RFC 6376 §3.6.1): of bounded size, of printable ASCII, spaces
+/// and tabs only (a record has nothing else; a line break in one is an
+/// attempt to write a second archive line), and either a key this program can use or a
+/// revocation (empty `p=`, itself evidence). Anything else is refused with
+/// the reason.
+pub fn check_fetched(name: &str, value: &str) -> Result<(), String> {
+    if !is_key_name(name) {
+        return Err(format!("{name:?} is not a DKIM key name (selector._domainkey.domain)"));
+    }
+    if value.len() > MAX_RECORD_BYTES {
+        return Err(format!(
+            "the TXT value of {name} is {} bytes, more than a key record ({MAX_RECORD_BYTES})",
+            value.len()
+        ));
+    }
+    if let Some(c) = value.chars().find(|&c| !(c == '\t' || c == ' ' || c.is_ascii_graphic())) {
+        return Err(format!(
+            "the TXT value of {name} contains {c:?}, which no DKIM key record has (only printable ASCII, spaces and tabs)"
+        ));
+    }
+    match KeyRecord::parse(name, value, String::new()).state {
+        KeyState::Usable(_) | KeyState::Revoked => Ok(()),
+        KeyState::Invalid(why) => Err(format!("the TXT value of {name} is not a usable DKIM key record: {why}")),
+    }
+}
+
+/// One archive line for `name` and `value` that [`parse_line`] reads back as
+/// exactly that name and value: the value bare when that reads back the same
+/// (the common case, easy to read and to diff), else as one quoted DNS
+/// string with `\"`, `\\` and `\DDD` escapes for every byte outside printable
+/// ASCII, so no byte of the value can end the line or the string.
+pub fn encode_record(name: &str, value: &str) -> Result<String, String> {
+    if !is_key_name(name) {
+        return Err(format!("{name:?} is not a DKIM key name (selector._domainkey.domain)"));
+    }
+    let reads_back = |line: &str| {
+        !line.contains(['\n', '\r'])
+            && parse_line(line.trim()).is_ok_and(|(n, v)| n == name && v == value)
+            && line.trim() == line
+    };
+    let bare = format!("{name} {value}");
+    if reads_back(&bare) {
+        return Ok(bare);
+    }
+    let mut quoted = format!("{name} \"");
+    for &b in value.as_bytes() {
+        match b {
+            b'"' | b'\\' => {
+                quoted.push('\\');
+                quoted.push(b as char);
+            }
+            0x20..=0x7e => quoted.push(b as char),
+            _ => quoted.push_str(&format!("\\{b:03}")),
+        }
+    }
+    quoted.push('"');
+    if reads_back(&quoted) {
+        Ok(quoted)
+    } else {
+        Err(format!("the TXT value of {name} cannot be written so that it reads back the same"))
+    }
+}
+
+/// Append `block` to the file at `path` by writing the old contents and the
+/// block to a new file beside it and renaming that over the old one, while
+/// holding an exclusive lock on the old one (so two runs do not lose each
+/// other's records). A last line without a line end gets one first, so the
+/// block starts on a line of its own. Returns the line number of the block's
+/// last line.
+fn append_atomically(path: &Path, block: &[u8]) -> std::io::Result<usize> {
+    use std::io::Read;
+    loop {
+        let mut file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)?;
+        file.lock()?;
+        // Another run may have replaced the file while this one waited for the
+        // lock: then the lock is on a file no longer at `path`.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let (held, now) = (file.metadata()?, std::fs::metadata(path)?);
+            if (held.dev(), held.ino()) != (now.dev(), now.ino()) {
+                continue;
+            }
+        }
+        let mut old = Vec::new();
+        file.read_to_end(&mut old)?;
+        let data = appended(&old, block);
+        let last_line = data.iter().filter(|&&b| b == b'\n').count();
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let fname = path.file_name().and_then(|n| n.to_str()).unwrap_or("keys");
+        let tmp = dir.join(format!(".{fname}.{}.tmp", std::process::id()));
+        let written = (|| {
+            let mut t = std::fs::File::create(&tmp)?;
+            t.write_all(&data)?;
+            t.set_permissions(file.metadata()?.permissions())?;
+            t.sync_all()?;
+            std::fs::rename(&tmp, path)
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written?;
+        // The rename itself is durable once the folder is synced.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        return Ok(last_line);
     }
 }
 
@@ -299,8 +504,17 @@ fn is_archive_name(name: &str) -> bool {
 }
 
 fn read_text(path: &Path) -> Result<String, KeyArchiveError> {
-    let bytes =
-        std::fs::read(path).map_err(|source| KeyArchiveError::Io { file: path.display().to_string(), source })?;
+    use std::io::Read;
+    let io = |source| KeyArchiveError::Io { file: path.display().to_string(), source };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).map_err(io)?.take(MAX_ARCHIVE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_ARCHIVE_BYTES {
+        return Err(KeyArchiveError::Syntax {
+            file: path.display().to_string(),
+            line: 0,
+            reason: format!("more than {} MiB: not a key archive", MAX_ARCHIVE_BYTES >> 20),
+        });
+    }
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -342,28 +556,43 @@ pub fn parse_line(line: &str) -> Result<(String, String), String> {
     Ok((name.to_string(), value))
 }
 
-/// `"a" "b"` → `ab` (DNS character-strings); a bare value is kept as is.
+/// `"a" "b"` → `ab` (DNS character-strings, with the zone-file escapes
+/// `\X` for the character X and `\DDD` for the byte of that decimal value, as
+/// `dig` prints and [`encode_record`] writes); a bare value is kept as is.
 fn join_txt_strings(s: &str) -> String {
     if !s.starts_with('"') {
         return s.to_string();
     }
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(s.len());
     let mut in_str = false;
-    while let Some(c) = chars.next() {
-        match (in_str, c) {
-            (false, '"') => in_str = true,
-            (true, '"') => in_str = false,
-            (true, '\\') => {
-                if let Some(n) = chars.next() {
-                    out.push(n);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        i += 1;
+        match (in_str, b) {
+            (false, b'"') => in_str = true,
+            (true, b'"') => in_str = false,
+            (true, b'\\') => {
+                let digits = bytes.get(i..i + 3).filter(|d| d.iter().all(u8::is_ascii_digit));
+                match digits.map(|d| d.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'))) {
+                    Some(v) if v <= 255 => {
+                        out.push(v as u8);
+                        i += 3;
+                    }
+                    _ => {
+                        if let Some(&n) = bytes.get(i) {
+                            out.push(n);
+                            i += 1;
+                        }
+                    }
                 }
             }
-            (true, c) => out.push(c),
+            (true, b) => out.push(b),
             (false, _) => {}
         }
     }
-    out
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -398,5 +627,115 @@ mod tests {
     fn bad_keys_are_invalid_not_errors() {
         let r = KeyRecord::parse("s._domainkey.d", "k=rsa; p=AAAA", "x".into());
         assert!(matches!(r.state, KeyState::Invalid(_)));
+    }
+
+    /// The archive of a test folder, reloaded from its file.
+    fn reload(path: &Path) -> KeyArchive {
+        KeyArchive::load(path).unwrap()
+    }
+
+    #[test]
+    fn a_fetched_value_cannot_write_a_record_for_another_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("keys.txt");
+        std::fs::write(&path, format!("a._domainkey.example.org {ED}\n")).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let mut archive = reload(&path);
+        // What a DNS server for the attacker's own domain answered.
+        for hostile in [
+            format!("{ED}\n20230601._domainkey.gmail.com {ED}"),
+            format!("{ED}\r\n20230601._domainkey.gmail.com {ED}"),
+            format!("{ED}\r20230601._domainkey.gmail.com {ED}"),
+            format!("{ED}\u{2028}20230601._domainkey.gmail.com {ED}"),
+            format!("{ED}\u{0}"),
+        ] {
+            let e = archive.append_fetched(
+                "s._domainkey.attacker.example",
+                &hostile,
+                "2026-12-03",
+                "DNS server 127.0.0.1:53",
+            );
+            assert!(matches!(e, Err(FetchedKeyError::Refused(_))), "{hostile:?}: {e:?}");
+        }
+        // Not a key record at all, or not the name of a key.
+        for (name, value) in [
+            ("s._domainkey.attacker.example", "v=spf1 -all"),
+            ("s._domainkey.attacker.example", "v=DKIM1; k=rsa; p=AAAA"),
+            ("s._domainkey.attacker.example\n20230601._domainkey.gmail.com", ED),
+            ("s._domainkey.attacker example", ED),
+            ("attacker.example", ED),
+        ] {
+            assert!(archive.append_fetched(name, value, "2026-12-03", "x").is_err(), "{name:?} {value:?}");
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), before, "nothing written");
+        let again = reload(&path);
+        assert!(again.lookup("20230601", "gmail.com").is_empty());
+        assert!(archive.lookup("20230601", "gmail.com").is_empty());
+        assert!(archive.lookup("s", "attacker.example").is_empty());
+    }
+
+    #[test]
+    fn a_fetched_record_reads_back_with_where_and_when_it_was_fetched() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("keys.txt");
+        // A last line without its line end must not swallow the new record.
+        std::fs::write(&path, format!("; mine\na._domainkey.example.org {ED}")).unwrap();
+        let mut archive = reload(&path);
+        archive.append_fetched("B._domainkey.Example.org.", ED, "2026-12-03", "DNS server 127.0.0.1:5353").unwrap();
+        let revoked = "v=DKIM1; k=rsa; p=";
+        archive.append_fetched("c._domainkey.example.org", revoked, "2026-12-04", "the system's resolver").unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], format!("a._domainkey.example.org {ED}"), "{text}");
+        assert_eq!(lines[3], format!("b._domainkey.example.org {ED}"), "{text}");
+        let shown =
+            |a: &KeyArchive, s: &str| a.lookup(s, "example.org").iter().map(|r| r.origin.clone()).collect::<Vec<_>>();
+        let want_b = format!("{}:4, fetched 2026-12-03 from DNS server 127.0.0.1:5353", path.display());
+        let want_c = format!("{}:6, fetched 2026-12-04 from the system's resolver", path.display());
+        // The same provenance in this run and in a later one read from the file.
+        for a in [&archive, &reload(&path)] {
+            assert_eq!(shown(a, "a"), [format!("{}:2", path.display())]);
+            assert_eq!(shown(a, "b"), std::slice::from_ref(&want_b));
+            assert_eq!(shown(a, "c"), std::slice::from_ref(&want_c));
+            assert!(matches!(a.lookup("c", "example.org")[0].state, KeyState::Revoked));
+        }
+        // A provenance comment belongs to the line right after it only.
+        let a = KeyArchive::parse(
+            &format!("; fetched 2026 from x by leaktrace verify --online\n\nd._domainkey.e.org {ED}\n"),
+            "k",
+        )
+        .unwrap();
+        assert_eq!(a.lookup("d", "e.org")[0].origin, "k:3");
+        assert!(!tmp.path().read_dir().unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains("tmp")));
+    }
+
+    #[test]
+    fn any_value_is_written_on_one_line_that_reads_back_as_itself() {
+        let mut next = crate::test_support::xorshift(0x5eed);
+        let alphabet: Vec<char> = (0u8..128).map(char::from).chain(['é', '€', '\u{2028}', '\u{85}', '😀']).collect();
+        for round in 0..20_000 {
+            let len = next(40);
+            let mut value: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            if round % 3 == 0 {
+                value = format!("{ED}{value}");
+            }
+            let name = "sel._domainkey.example.org";
+            if value.is_empty() {
+                // No record: the reader refuses a name without a value.
+                assert!(encode_record(name, &value).is_err());
+                continue;
+            }
+            let line = encode_record(name, &value).unwrap_or_else(|e| panic!("{value:?}: {e}"));
+            assert!(!line.contains(['\n', '\r']), "{line:?}");
+            let a = KeyArchive::parse(&format!("{line}\n"), "k").unwrap();
+            assert_eq!(a.len(), 1, "{value:?} → {line:?}");
+            assert_eq!(a.lookup("sel", "example.org")[0].value, value, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn dig_escapes_are_read() {
+        let a = KeyArchive::parse("s._domainkey.e.org \"v=DKIM1;\\032p=\\\"x\\\\\\233\"\n", "k").unwrap();
+        assert_eq!(a.lookup("s", "e.org")[0].value, "v=DKIM1; p=\"x\\\u{fffd}");
     }
 }

@@ -2,7 +2,7 @@
 //! keys, header forensics and attachment fingerprints, for leaked mail.
 //!
 //! [`Verifier::verify`] takes one message's bytes and returns a
-//! [`MessageReport`]: a verdict (verified / unverified / unsigned), every
+//! [`MessageReport`]: a verdict (verified / weak / unverified / unsigned), every
 //! DKIM signature with its header-signature and body-hash results kept apart
 //! and a stable reason word, the ARC chain, the Received chain and other
 //! header fingerprints, and the metadata inside attachments.
@@ -48,6 +48,11 @@ pub use keys::{KeyArchive, KeyArchiveError, KeyRecord};
 pub use report::{
     ArcInstance, ArcReport, Attachment, Check, Forensics, Hop, MessageReport, SigResult, SignatureReport, Verdict,
 };
+
+/// Header lines that are not fields, named one by one in a report's
+/// `malformed`; past this, one line counts them (a hostile header of a
+/// million such lines must not make a report of a million sentences).
+pub const MAX_STRAY_LINES_NAMED: usize = 20;
 
 /// Attachments larger than this are hashed but not opened for metadata.
 const MAX_FINGERPRINT_BYTES: usize = 64 << 20;
@@ -106,8 +111,11 @@ impl Verifier {
         let count = |name: &str| names.iter().filter(|n| *n == name).count();
 
         let mut malformed = Vec::new();
-        for l in &split.stray_lines {
+        for l in split.stray_lines.iter().take(MAX_STRAY_LINES_NAMED) {
             malformed.push(format!("header line {l} is not a field (no colon)"));
+        }
+        if split.stray_lines.len() > MAX_STRAY_LINES_NAMED {
+            malformed.push(format!("{} header lines in all are not fields (no colon)", split.stray_lines.len()));
         }
         if split.headers.is_empty() {
             malformed.push("no header fields".into());
@@ -170,6 +178,8 @@ impl Verifier {
             Verdict::Unsigned
         } else if signatures.iter().any(|s| s.result == SigResult::Pass) {
             Verdict::Verified
+        } else if signatures.iter().any(|s| s.result == SigResult::Weak) {
+            Verdict::Weak
         } else {
             Verdict::Unverified
         };

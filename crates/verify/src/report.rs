@@ -1,16 +1,21 @@
-//! What verification finds, in the shape `leaktrace verify --json` prints.
+//! What verification finds, in the shape `leaktrace verify --json` prints
+//! and the case keeps with each message (read back by its page).
 //! Field names and the machine words in `verdict`, `result` and `reason` are
 //! a contract with scripts: add, never rename.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// Per message: the three-way sort reporters know.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// Per message: the sort reporters know, with SHA-1 signatures apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// At least one DKIM signature passes in full.
     Verified,
-    /// Signed, but no signature passes.
+    /// No signature passes, but one checks out with SHA-1 (`a=rsa-sha1`),
+    /// which RFC 8301 says verifiers must not accept: SHA-1 collisions can
+    /// be computed, so this is consistent with authenticity, not proof.
+    Weak,
+    /// Signed, but no signature passes or checks out.
     Unverified,
     /// No DKIM signature at all.
     Unsigned,
@@ -20,6 +25,7 @@ impl Verdict {
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Verified => "verified",
+            Verdict::Weak => "weak",
             Verdict::Unverified => "unverified",
             Verdict::Unsigned => "unsigned",
         }
@@ -27,7 +33,7 @@ impl Verdict {
 }
 
 /// pass / fail / not_checked, for each half of a signature.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Check {
     Pass,
@@ -36,15 +42,17 @@ pub enum Check {
 }
 
 /// Overall result of one signature.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SigResult {
     Pass,
+    /// Headers and body match, but only under SHA-1 (reason `sha1_not_accepted`).
+    Weak,
     Fail,
 }
 
 /// One DKIM signature and what became of it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SignatureReport {
     pub domain: String,
     pub selector: String,
@@ -60,7 +68,8 @@ pub struct SignatureReport {
     /// `key_not_found`, `key_revoked`, `key_invalid`, `key_too_weak`, `expired`,
     /// `partial_body`, `duplicate_signed_header`, `malformed_signature`,
     /// `unsupported_algorithm`, `key_type_mismatch`, `hash_not_allowed`,
-    /// `identity_mismatch`, `length_exceeds_body`.
+    /// `identity_mismatch`, `length_exceeds_body`, `sha1_not_accepted` (it
+    /// would pass, but uses SHA-1: result `weak`).
     pub reason: String,
     /// The reason as a sentence a reporter can quote.
     pub explanation: String,
@@ -95,7 +104,7 @@ pub struct SignatureReport {
 }
 
 /// One ARC set (instance) and the chain as a whole.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ArcInstance {
     pub instance: u32,
     pub domain: String,
@@ -110,7 +119,7 @@ pub struct ArcInstance {
     pub reason: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ArcReport {
     /// Chain result from mail-auth: pass, fail, neutral, none, permerror, temperror.
     pub result: String,
@@ -121,7 +130,7 @@ pub struct ArcReport {
 }
 
 /// One Received hop, oldest first.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Hop {
     pub index: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -141,7 +150,7 @@ pub struct Hop {
 }
 
 /// Header fingerprints: how the message travelled and what wrote it.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Forensics {
     pub received: Vec<Hop>,
     /// Seconds from the Date header to the first (oldest) Received time.
@@ -163,7 +172,7 @@ pub struct Forensics {
 }
 
 /// One attachment and its "digital fingerprints".
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Attachment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -181,7 +190,7 @@ pub struct Attachment {
 }
 
 /// Everything found about one message.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MessageReport {
     pub verdict: Verdict,
     pub message_id: Option<String>,
@@ -200,4 +209,24 @@ pub struct MessageReport {
     pub malformed: Vec<String>,
     pub forensics: Forensics,
     pub attachments: Vec<Attachment>,
+}
+
+impl MessageReport {
+    /// A report with nothing found, for a message not checked yet.
+    pub fn empty(line_endings: impl Into<String>) -> MessageReport {
+        MessageReport {
+            verdict: Verdict::Unsigned,
+            message_id: None,
+            from: None,
+            to: None,
+            subject: None,
+            date: None,
+            signatures: Vec::new(),
+            arc: None,
+            line_endings: line_endings.into(),
+            malformed: Vec::new(),
+            forensics: Forensics::default(),
+            attachments: Vec::new(),
+        }
+    }
 }

@@ -144,8 +144,13 @@ fn generated_fixtures_give_the_expected_verdicts() {
     }
     let r = v.verify(&read("generated/weak-key.eml"));
     assert_eq!((r.signatures[0].key_bits, r.signatures[0].header_signature), (Some(512), Check::Pass));
+    // RFC 8301: a SHA-1 signature that checks out is its own, weaker result.
     let r = v.verify(&read("generated/sha1.eml"));
-    assert!(r.signatures[0].warnings.contains(&"sha1".to_string()));
+    let s = &r.signatures[0];
+    assert!(s.warnings.contains(&"sha1".to_string()));
+    assert_eq!((s.header_signature, s.body_hash, s.result), (Check::Pass, Check::Pass, SigResult::Weak));
+    assert_eq!(r.verdict, Verdict::Weak);
+    assert!(s.explanation.contains("RFC 8301") && s.explanation.contains("does not prove"), "{}", s.explanation);
     let r = v.verify(&read("generated/lf-only.eml"));
     assert_eq!(r.line_endings, "lf");
     let r = v.verify(&read("generated/arc-chain.eml"));

@@ -124,10 +124,11 @@ pub fn duration(ms: i64) -> String {
     }
 }
 
-/// The three-way DKIM sort as a badge.
+/// The DKIM verdict as a badge.
 pub fn verdict_badge(verdict: Option<&str>) -> Markup {
     let (class, label) = match verdict {
         Some("verified") => ("badge ok", "verified"),
+        Some("weak") => ("badge bad", "SHA-1 only, not proof"),
         Some("unverified") => ("badge bad", "signed, not verified"),
         Some("unsigned") => ("badge none", "unsigned"),
         Some(other) => ("badge none", other),

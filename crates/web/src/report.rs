@@ -117,6 +117,7 @@ pub fn render(case: &Case) -> anyhow::Result<Markup> {
             h2 { "2. Are the emails authentic?" }
             @if msgs.is_empty() { p.muted { "The case has no email." } } @else {
                 p { "DKIM signatures checked offline against archived keys. " strong { "verified" } ": a signature by the sending domain covers the headers and body as they are; "
+                    strong { "SHA-1 only, not proof" } ": a signature matches, but only with SHA-1, which RFC 8301 forbids accepting because SHA-1 collisions can be computed; "
                     strong { "signed, not verified" } ": signed, but no signature holds (the reasons say why); " strong { "unsigned" } ": nothing to check." }
                 ul { @for (v, n) in verdict_order(verdicts) { li { (crate::layout::verdict_badge(v.as_deref())) " " (count(n)) } } }
                 (messages_table(&msgs, false))

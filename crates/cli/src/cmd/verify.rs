@@ -10,6 +10,7 @@ use anyhow::{Context, Result, bail};
 use leaktrace_ingest::decompress::peek;
 use leaktrace_ingest::mail::{self, MboxReader, MboxVariant, RawMessage};
 use leaktrace_ingest::open_decompressed;
+use leaktrace_verify::keys::FetchedKeyError;
 use leaktrace_verify::{KeyArchive, MessageReport, Options, Verdict, Verifier};
 use serde::Serialize;
 
@@ -27,21 +28,28 @@ const LINES_SHOWN: usize = 100;
 /// Each message is one of:
 ///
 ///   verified     a DKIM signature checks out in full: signed headers and body
+///   weak         a signature checks out, but only with SHA-1 (a=rsa-sha1),
+///                which RFC 8301 forbids accepting: SHA-1 collisions can be
+///                computed, so it is consistent with authenticity, not proof
 ///   unverified   signed, but no signature checks out (the reason says why)
 ///   unsigned     no DKIM signature
 ///
 /// Keys come from --keys: a file with one record per line,
 /// `selector._domainkey.domain TXT-value` (dig output works too), or a folder
-/// of `selector._domainkey.domain.txt` files. No DNS query is ever made unless
-/// --online is given; then keys missing from the archive are looked up and
-/// appended to it with the date they were fetched. They are looked up through
-/// the system's resolver, or with --dns-server ADDR:PORT through that DNS
-/// server alone (e.g. a newsroom's own resolver).
+/// of `selector._domainkey.domain.txt` files. Each signature's key_source
+/// names the record used: file and line, and for a fetched key the DNS server
+/// and date. No DNS query is ever made unless --online is given; then keys
+/// missing from the archive are looked up and added to it, each after a line
+/// saying which server gave it on which date. They are looked up through the
+/// system's resolver, or with --dns-server ADDR:PORT through that DNS server
+/// alone (e.g. a newsroom's own resolver). A fetched value is archived only
+/// if it is one DKIM key record for the name asked (printable text, a usable
+/// key or a revocation); anything else is refused, said, and not used.
 ///
 /// For each signature, the header signature and the body hash are judged
 /// apart ("headers authentic, body altered"), with a reason word:
 /// pass, body_hash_mismatch, signature_mismatch, key_not_found, key_revoked,
-/// key_too_weak (RSA under 1024 bits), expired (x= before the message's own
+/// key_too_weak (RSA under 1024 bits), sha1_not_accepted, expired (x= before the message's own
 /// Date), partial_body (l= leaves unsigned text), duplicate_signed_header (an
 /// unsigned copy of a signed field such as From added above it), … Also shown:
 /// ARC chains, the Received chain with clock skew, time zones, Message-ID vs
@@ -227,7 +235,13 @@ impl Fetcher {
             for (s, d) in leaktrace_verify::key_names(&item.raw.bytes) {
                 let name = format!("{s}._domainkey.{d}").to_ascii_lowercase();
                 if verifier.keys().lookup(&s, &d).is_empty() && self.asked.insert(name.clone()) {
-                    names.push(name);
+                    // s= and d= come from the message: only a well-formed
+                    // DNS name is asked for.
+                    if leaktrace_verify::keys::is_key_name(&name) {
+                        names.push(name);
+                    } else {
+                        eprintln!("leaktrace: {name:?}: not a DNS name, not looked up");
+                    }
                 }
             }
         }
@@ -235,15 +249,20 @@ impl Fetcher {
             return Ok(());
         }
         let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let from = match self.server {
+            Some(addr) => format!("DNS server {addr}"),
+            None => "the system's DNS resolver".to_string(),
+        };
         for (name, r) in leaktrace_verify::online::fetch_keys(&names, self.server).map_err(anyhow::Error::msg)? {
             match r {
-                Ok(Some(value)) => {
-                    verifier
-                        .keys_mut()
-                        .append_fetched(&name, &value, &today)
-                        .with_context(|| format!("cannot append the key of {name} to the archive"))?;
-                    eprintln!("leaktrace: fetched {name} from DNS and added it to the archive");
-                }
+                Ok(Some(value)) => match verifier.keys_mut().append_fetched(&name, &value, &today, &from) {
+                    Ok(()) => eprintln!("leaktrace: fetched {name} from DNS and added it to the archive"),
+                    // The message is then judged as if DNS had no key.
+                    Err(FetchedKeyError::Refused(why)) => {
+                        eprintln!("leaktrace: {name}: the record from {from} was not archived and not used: {why}")
+                    }
+                    Err(e) => return Err(e).with_context(|| format!("cannot append the key of {name} to the archive")),
+                },
                 Ok(None) => eprintln!("leaktrace: {name}: no key published in DNS today"),
                 Err(e) => eprintln!("leaktrace: {name}: DNS lookup failed: {e}"),
             }
@@ -426,9 +445,14 @@ impl Output {
         }
         let mut summary = Vec::new();
         let n = |k: &str| self.counts.get(k).copied().unwrap_or(0) as i64;
+        // `weak` only when there is one, so the usual line stays as scripts know it.
+        let weak = match n("weak") {
+            0 => String::new(),
+            w => format!(", {} weak (SHA-1 only: not proof)", thousands(w)),
+        };
         writeln!(
             summary,
-            "{} messages: {} verified, {} unverified, {} unsigned",
+            "{} messages: {} verified{weak}, {} unverified, {} unsigned",
             thousands(self.total as i64),
             thousands(n("verified")),
             thousands(n("unverified")),
@@ -486,6 +510,7 @@ fn text_line(item: &Item, r: &MessageReport) -> String {
         .collect();
     let verdict = match r.verdict {
         Verdict::Verified => "verified  ",
+        Verdict::Weak => "weak      ",
         Verdict::Unverified => "unverified",
         Verdict::Unsigned => "unsigned  ",
     };
@@ -507,7 +532,7 @@ impl Sorter {
         if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
             bail!("{}: exists and is not empty; --sort-into needs a new or empty folder", dir.display());
         }
-        for sub in ["verified", "unverified", "unsigned"] {
+        for sub in ["verified", "weak", "unverified", "unsigned"] {
             std::fs::create_dir_all(dir.join(sub)).with_context(|| format!("{}: cannot create", dir.display()))?;
         }
         let csv = csv_writer::Csv::create(&dir.join("report.csv"))?;

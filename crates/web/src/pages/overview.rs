@@ -40,10 +40,11 @@ pub fn sources_table(sources: &[SourceRow]) -> Markup {
 pub fn verdict_order(mut counts: Vec<(Option<String>, i64)>) -> Vec<(Option<String>, i64)> {
     let rank = |v: &Option<String>| match v.as_deref() {
         Some("verified") => 0,
-        Some("unverified") => 1,
-        Some("unsigned") => 2,
-        Some(_) => 3,
-        None => 4,
+        Some("weak") => 1,
+        Some("unverified") => 2,
+        Some("unsigned") => 3,
+        Some(_) => 4,
+        None => 5,
     };
     counts.sort_by_key(|(v, _)| rank(v));
     counts
