@@ -152,6 +152,14 @@ fn search_highlights_and_facets() {
     assert_eq!(bad.status, StatusCode::OK);
     assert!(bad.text().contains("class=\"error\""), "a bad query is explained on the page");
     assert_eq!(get("/search?q=x&after=not-a-date").status, StatusCode::BAD_REQUEST);
+    // Numbers from the request are bounded: a far page is refused, not
+    // computed (it once made the index allocate 32 GB and abort), and one that
+    // does not fit a number is refused too.
+    for page in ["100000000", "500", "18446744073709551615", "99999999999999999999999", "-1"] {
+        let r = get(&format!("/search?q=hurricanematthew&page={page}"));
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "page={page}");
+    }
+    assert_eq!(get("/search?q=hurricanematthew&page=499").status, StatusCode::OK);
 }
 
 #[test]
@@ -164,6 +172,10 @@ fn the_real_email_shows_its_verdict_forensics_and_attachment() {
     assert_no_foreign_script(&html, "real email");
     assert!(html.contains("badge ok"));
     assert!(html.contains("gmail.com") && html.contains("20161025"), "signature details");
+    // The stored verdict's reasons and the archive record it used, not a keyless re-check.
+    assert!(html.contains("Key used") && html.contains("20161025._domainkey.gmail.com.txt"), "key source");
+    let stored = case.message_report(real.item_id).unwrap().expect("a stored report");
+    assert!(stored.contains("\"verdict\":\"verified\""), "{stored}");
     assert!(html.contains("Road-map_RUS_clean"), "attachment name");
     assert!(html.contains("mx175.mail.ru"), "Received hops");
     // No HTML part: no frame, and the body route says so.

@@ -82,6 +82,10 @@ pub enum Sort {
     Newest,
 }
 
+/// The furthest hit a search returns (`offset + limit`): the index keeps
+/// that many candidates (32 bytes each) while it searches.
+pub const MAX_RESULT_WINDOW: usize = 1_000_000;
+
 #[derive(Clone, Debug)]
 pub struct Request {
     pub query: String,
@@ -180,8 +184,19 @@ impl CaseIndex {
         Ok(format!("{:#?}", self.compile(case, req)?))
     }
 
-    /// Run a search.
+    /// Run a search. A request for hits past [`MAX_RESULT_WINDOW`] is
+    /// refused: the index keeps `offset + limit` candidates in memory.
     pub fn search(&self, case: &Case, req: &Request) -> Result<Response> {
+        match req.offset.checked_add(req.limit) {
+            Some(w) if w <= MAX_RESULT_WINDOW => {}
+            _ => {
+                return Err(SearchError::Query(format!(
+                    "results {} to {} asked for: at most the first {MAX_RESULT_WINDOW} of a search can be shown; narrow the query (a time range, a kind, a field)",
+                    req.offset.saturating_add(1),
+                    req.offset.saturating_add(req.limit)
+                )));
+            }
+        }
         let q = self.compile(case, req)?;
         let searcher = self.reader()?.searcher();
         let err = |e: tantivy::TantivyError| SearchError::Query(e.to_string());

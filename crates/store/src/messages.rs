@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -47,6 +47,21 @@ pub struct NewMessage {
     /// Container facts for the item (variant, envelope line, …).
     pub meta: serde_json::Value,
     pub attachments: Vec<NewAttachment>,
+    /// The checks made at ingest without keys (forensics, attachment
+    /// fingerprints), as JSON: pages show them from here instead of reading
+    /// the message and its attachments again on every view.
+    pub report: Option<String>,
+}
+
+/// One message's verification result, as `leaktrace verify` records it.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    pub item_id: i64,
+    /// `verified`, `weak`, `unverified` or `unsigned`.
+    pub verdict: String,
+    pub flags: Vec<String>,
+    /// The whole report, as JSON (`verify --json`'s row for the message).
+    pub report: Option<String>,
 }
 
 /// A message as recorded.
@@ -110,6 +125,14 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
         flags: json_list(r.get(15)?),
         meta: meta.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or(serde_json::Value::Null),
     })
+}
+
+/// The stored report of one message (JSON), if it has one.
+fn stored_report(conn: &Connection, item_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT report FROM messages WHERE item_id = ?1", [item_id], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten())
 }
 
 /// (item id, Message-ID, In-Reply-To and References, Subject) of a message.
@@ -250,8 +273,8 @@ impl Case {
                 tx.prepare("INSERT INTO items(source_id, kind, sha256, offset, meta) VALUES (?1, ?2, ?3, ?4, ?5)")?;
             let mut msg = tx.prepare(
                 "INSERT INTO messages(item_id, source_id, message_id, from_addr, to_addr, cc, subject, date, date_ms,
-                                      in_reply_to, refs, thread_id, flags)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                      in_reply_to, refs, thread_id, flags, report)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
             for m in messages {
                 let mut meta = m.meta.clone();
@@ -275,6 +298,7 @@ impl Case {
                     serde_json::to_string(&m.references).expect("strings serialise"),
                     m.message_id.as_deref().map(str::to_string),
                     serde_json::to_string(&m.flags).expect("strings serialise"),
+                    m.report,
                 ])?;
                 for a in &m.attachments {
                     let meta = serde_json::json!({
@@ -297,6 +321,13 @@ impl Case {
         let mut st = conn.prepare(&format!("{MESSAGE_SELECT} ORDER BY m.item_id"))?;
         let rows = st.query_map([], message_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// The stored verification report (JSON) of the message `item_id`: the
+    /// last `leaktrace verify`'s, else the checks made at ingest without keys;
+    /// `None` for a message stored before reports were kept.
+    pub fn message_report(&self, item_id: i64) -> Result<Option<String>> {
+        stored_report(&connect(self.root())?, item_id)
     }
 
     /// The first `limit` messages of the complete sources, in item order.
@@ -388,16 +419,18 @@ impl Case {
         Ok(())
     }
 
-    /// Record verification results (item id, verdict, flags), in one transaction.
-    pub fn set_verdicts(&self, _lock: &WriteLock, verdicts: &[(i64, String, Vec<String>)]) -> Result<()> {
+    /// Record verification results, in one transaction.
+    pub fn set_verdicts(&self, _lock: &WriteLock, verdicts: &[Verdict]) -> Result<()> {
         let mut conn = connect(self.root())?;
         let tx = conn.transaction()?;
         let now = catalog::now_rfc3339();
         {
-            let mut st =
-                tx.prepare("UPDATE messages SET verdict = ?2, flags = ?3, verified_at = ?4 WHERE item_id = ?1")?;
-            for (id, v, flags) in verdicts {
-                st.execute(params![id, v, serde_json::to_string(flags).expect("strings serialise"), now])?;
+            let mut st = tx.prepare(
+                "UPDATE messages SET verdict = ?2, flags = ?3, verified_at = ?4, report = ?5 WHERE item_id = ?1",
+            )?;
+            for v in verdicts {
+                let flags = serde_json::to_string(&v.flags).expect("strings serialise");
+                st.execute(params![v.item_id, v.verdict, flags, now, v.report])?;
             }
         }
         tx.commit()?;
@@ -448,7 +481,10 @@ mod tests {
         assert_eq!((rows[0].source_id, rows[0].message_id.as_deref()), (src, Some("1@b")));
         assert_eq!(rows[0].meta["line"], 1);
         assert_eq!(rows[0].flags, ["no Date field"]);
-        case.set_verdicts(&lock, &[(rows[0].item_id, "unsigned".into(), vec![])]).unwrap();
+        let v =
+            Verdict { item_id: rows[0].item_id, verdict: "unsigned".into(), flags: vec![], report: Some("{}".into()) };
+        case.set_verdicts(&lock, &[v]).unwrap();
+        assert_eq!(case.message_report(rows[0].item_id).unwrap().as_deref(), Some("{}"));
         case.set_thread_ids(&lock, &[(rows[0].item_id, "t".into())]).unwrap();
         let rows = case.messages().unwrap();
         assert_eq!((rows[0].verdict.as_deref(), rows[0].thread_id.as_deref()), (Some("unsigned"), Some("t")));

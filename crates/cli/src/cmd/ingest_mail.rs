@@ -100,7 +100,17 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
     for chunk in items.chunks_mut(BATCH) {
         // Parse a batch (on every core), store its messages and attachments
         // with one sync, then describe them for the catalog.
-        let parsed: Vec<ParsedMail> = chunk.par_iter().map(|i| parse_mail(&i.raw.bytes)).collect();
+        // The checks that need no key (forensics, attachment fingerprints) are
+        // made once here and kept with the message, for its page.
+        let keyless = Verifier::new(KeyArchive::empty(), Options { second_opinion: false, attachments: true });
+        let (parsed, reports): (Vec<ParsedMail>, Vec<String>) = chunk
+            .par_iter()
+            .map(|i| {
+                let report = serde_json::to_string(&keyless.verify(&i.raw.bytes)).expect("a report serialises");
+                (parse_mail(&i.raw.bytes), report)
+            })
+            .unzip();
+        let mut reports = reports.into_iter();
         let mut blobs: Vec<&[u8]> = Vec::new();
         for (item, p) in chunk.iter().zip(&parsed) {
             blobs.push(&item.raw.bytes);
@@ -111,7 +121,8 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
             let sha = stored.next().expect("one per message").sha256_hex;
             let atts: Vec<String> =
                 p.attachments.iter().map(|_| stored.next().expect("one per attachment").sha256_hex).collect();
-            let m = new_message(item, p, sha, atts);
+            let mut m = new_message(item, p, sha, atts);
+            m.report = reports.next();
             attachments += m.attachments.len();
             messages.push(m);
         }
@@ -213,6 +224,7 @@ fn new_message(item: &Item, p: &ParsedMail, sha: String, attachment_shas: Vec<St
             "file": if item.container == "maildir" || item.container == "eml-folder" { Some(&item.source) } else { None },
         }),
         attachments: atts,
+        report: None,
     }
 }
 
@@ -294,8 +306,13 @@ pub fn verify_case(dir: &Path, keys: KeyArchive, args: &verify::Args) -> Result<
                 }
                 flags.extend(s.warnings.iter().map(|w| format!("dkim {}/{}: {w}", s.domain, s.selector)));
             }
-            verdicts.push((r.item_id, report.verdict.as_str().to_string(), flags));
             out.message(item, &report)?;
+            verdicts.push(leaktrace_store::Verdict {
+                item_id: r.item_id,
+                verdict: report.verdict.as_str().to_string(),
+                flags,
+                report: Some(serde_json::to_string(&report)?),
+            });
         }
     }
     out.finish(&verifier)?;

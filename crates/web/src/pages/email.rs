@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use leaktrace_store::MessageRow;
-use leaktrace_verify::{KeyArchive, MessageReport, Options, Verifier};
+use leaktrace_verify::MessageReport;
 use mail_parser::{MessageParser, PartType};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -159,10 +159,13 @@ fn parse(raw: &[u8]) -> Parsed {
     Parsed { headers, text, html }
 }
 
-fn report_of(raw: &[u8]) -> MessageReport {
-    // No keys: this is for the forensics and fingerprints; the DKIM verdict
-    // shown is the one `leaktrace verify` stored with its key archive.
-    Verifier::new(KeyArchive::empty(), Options { second_opinion: false, attachments: true }).verify(raw)
+/// The report kept with the message: the last `leaktrace verify`'s (with its
+/// keys), else the checks made at ingest without keys. Never computed here:
+/// fingerprinting a hostile attachment on every view would let one page
+/// request cost what an ingest costs.
+fn stored_report(app: &App, id: i64) -> PageResult<Option<MessageReport>> {
+    let json = app.case()?.message_report(id)?;
+    Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
 }
 
 fn forensics(r: &MessageReport) -> Markup {
@@ -191,11 +194,15 @@ fn forensics(r: &MessageReport) -> Markup {
     }
 }
 
-fn signatures(r: &MessageReport) -> Markup {
+fn signatures(r: &MessageReport, verified: bool) -> Markup {
     html! {
         @if r.signatures.is_empty() { p.muted { "No DKIM signature." } }
         @for s in &r.signatures {
             dl.kv {
+                @if verified {
+                    dt { "Result" } dd { strong { (s.reason) } ": " (s.explanation) }
+                    @if let Some(k) = &s.key_source { dt { "Key used" } dd.mono { (k) } }
+                }
                 dt { "Signing domain" } dd { (s.domain) " (alignment with From: " (s.from_alignment) ")" }
                 dt { "Selector" } dd { (s.selector) }
                 dt { "Algorithm" } dd { (s.algorithm) ", " (s.canonicalization) }
@@ -212,7 +219,10 @@ pub fn page(app: &App, id: i64) -> PageResult {
     let m = message_row(app, id)?;
     let raw = raw_bytes(app, &m.sha256)?;
     let parsed = parse(&raw);
-    let report = report_of(&raw);
+    let stored = stored_report(app, id)?;
+    let stored_missing = stored.is_none();
+    let verified = m.verdict.is_some();
+    let report = stored.unwrap_or_else(|| MessageReport::empty(leaktrace_verify::canon::line_endings(&raw)));
     let subject = m.subject.clone().unwrap_or_else(|| "(no subject)".into());
     let links = parsed.html.as_deref().map(|h| sanitise_html(h).1).unwrap_or_default();
     Ok(shell(
@@ -240,7 +250,9 @@ pub fn page(app: &App, id: i64) -> PageResult {
                 @if !report.malformed.is_empty() { dt { "Problems" } dd.reason { (report.malformed.join("; ")) } }
             }
             h2 { "DKIM signatures" }
-            (signatures(&report))
+            @if stored_missing { p.muted { "This message was added before leaktrace kept its checks with it: run "
+                code { "leaktrace verify CASE --keys KEYS" } " to see its signatures, forensics and attachment fingerprints." } }
+            (signatures(&report, verified))
             @if let Some(text) = &parsed.text {
                 h2 { "Text body" }
                 @let (shown, was_cut) = cut(text, MAX_BODY_SHOWN);

@@ -9,6 +9,9 @@ use crate::layout::{account_link, count, enc, page as shell};
 use crate::server::{App, PageResult, WebError};
 
 const PER_PAGE: usize = 20;
+/// The last page a request may ask for (10,000 hits): further pages are
+/// refused, not computed; a narrower query finds the rest.
+pub const MAX_PAGE: usize = 499;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Params {
@@ -126,6 +129,11 @@ pub fn page(app: &App, p: Params) -> PageResult {
         None => Vec::new(),
     };
     let pg = p.page.unwrap_or(0);
+    if pg > MAX_PAGE {
+        return Err(WebError::BadRequest(format!(
+            "page {pg} is past the last page shown ({MAX_PAGE}): narrow the search with a time range, a kind or a field"
+        )));
+    }
     let req = Request {
         query: p.q.clone(),
         kinds,
