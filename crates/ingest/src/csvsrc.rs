@@ -2,7 +2,7 @@
 //! 1-based line numbers for every record, field-count and UTF-8 checks
 //! that turn into rejects rather than aborts.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::io::Read;
 use std::rc::Rc;
@@ -11,26 +11,44 @@ use csv::ByteRecord;
 
 use crate::{Format, IngestError};
 
-/// Newlines read so far but not yet counted: (byte offset, preceded by `\r`).
-type Newlines = Rc<RefCell<VecDeque<(u64, bool)>>>;
+/// Newlines read so far but not yet counted: byte offset × 2, plus 1 when
+/// preceded by `\r` (8 bytes each: a record may hold many).
+type Newlines = Rc<RefCell<VecDeque<u64>>>;
+
+/// The longest record read (a quoted field may hold line breaks, so a record
+/// is not a line). An unclosed quote makes the rest of the file one record:
+/// it stops here with an error naming the line where the record began,
+/// instead of holding the whole file.
+pub const MAX_CSV_RECORD_BYTES: u64 = 8 << 20;
 
 /// Records where every `\n` passing through it is. The csv crate's own line
 /// numbers are off by one after blank lines and in CRLF files; its byte
-/// offsets are exact, so lines are counted here from those offsets.
+/// offsets are exact, so lines are counted here from those offsets. It also
+/// refuses to read more than [`MAX_CSV_RECORD_BYTES`] past the start of the
+/// record being read.
 struct LineTracker {
     inner: Box<dyn Read>,
     offset: u64,
     last: u8,
     newlines: Newlines,
+    /// Where the record being read starts (set by `CsvSource`).
+    record_start: Rc<Cell<u64>>,
+    /// Set when the bound stopped a read.
+    too_long: Rc<Cell<bool>>,
 }
 
 impl Read for LineTracker {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // The csv reader reads ahead by its buffer (8 KiB), never more.
+        if self.offset.saturating_sub(self.record_start.get()) > MAX_CSV_RECORD_BYTES + (64 << 10) {
+            self.too_long.set(true);
+            return Err(std::io::Error::other("a record longer than the bound"));
+        }
         let n = self.inner.read(buf)?;
         let mut q = self.newlines.borrow_mut();
         for (i, &b) in buf[..n].iter().enumerate() {
             if b == b'\n' {
-                q.push_back((self.offset + i as u64, self.last == b'\r'));
+                q.push_back((self.offset + i as u64) << 1 | u64::from(self.last == b'\r'));
             }
             self.last = b;
         }
@@ -42,6 +60,8 @@ impl Read for LineTracker {
 pub struct CsvSource {
     rdr: csv::Reader<LineTracker>,
     newlines: Newlines,
+    record_start: Rc<Cell<u64>>,
+    too_long: Rc<Cell<bool>>,
     /// Newlines before the last position asked about.
     lines_before: u64,
     headers: Vec<String>,
@@ -59,7 +79,15 @@ impl CsvSource {
     /// Read the header row. An empty input is a format error.
     pub fn new(input: Box<dyn Read>, display: &str, format: Format) -> Result<CsvSource, IngestError> {
         let newlines: Newlines = Rc::default();
-        let tracker = LineTracker { inner: input, offset: 0, last: 0, newlines: newlines.clone() };
+        let (record_start, too_long) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(false)));
+        let tracker = LineTracker {
+            inner: input,
+            offset: 0,
+            last: 0,
+            newlines: newlines.clone(),
+            record_start: record_start.clone(),
+            too_long: too_long.clone(),
+        };
         let mut rdr = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(tracker);
         let headers = match rdr.byte_headers() {
             Ok(h) => h
@@ -71,8 +99,19 @@ impl CsvSource {
                     s.trim().to_string()
                 })
                 .collect::<Vec<_>>(),
+            Err(_) if too_long.get() => {
+                return Err(IngestError::Fatal {
+                    file: display.to_string(),
+                    line: 1,
+                    reason: format!(
+                        "the header is longer than {} MiB (an unclosed quote?)",
+                        MAX_CSV_RECORD_BYTES >> 20
+                    ),
+                });
+            }
             Err(e) => return Err(csv_fatal(display, e)),
         };
+        record_start.set(rdr.position().byte());
         if headers.iter().all(|h| h.is_empty()) {
             return Err(IngestError::WrongFormat {
                 file: display.to_string(),
@@ -84,6 +123,8 @@ impl CsvSource {
         Ok(CsvSource {
             rdr,
             newlines,
+            record_start,
+            too_long,
             lines_before: 0,
             headers,
             record: ByteRecord::new(),
@@ -96,12 +137,13 @@ impl CsvSource {
     /// start includes the blank lines it skipped, so those are stepped over.
     fn line_at(&mut self, byte: u64) -> u64 {
         let mut q = self.newlines.borrow_mut();
-        while q.front().is_some_and(|&(nl, _)| nl < byte) {
+        while q.front().is_some_and(|&nl| nl >> 1 < byte) {
             q.pop_front();
             self.lines_before += 1;
         }
         let mut cursor = byte;
-        while let Some(&(nl, crlf)) = q.front() {
+        while let Some(&packed) = q.front() {
+            let (nl, crlf) = (packed >> 1, packed & 1 == 1);
             if nl == cursor || (crlf && nl == cursor + 1) {
                 q.pop_front();
                 self.lines_before += 1;
@@ -151,23 +193,38 @@ impl CsvSource {
     /// record (reject it and go on) or a fatal read error.
     #[allow(clippy::type_complexity)]
     pub fn next_record(&mut self) -> Option<Result<Result<(u64, &ByteRecord), BadRecord>, IngestError>> {
-        match self.rdr.read_byte_record(&mut self.record) {
-            Ok(false) => None,
-            Ok(true) => {
-                let line = self.line_at(self.record.position().map_or(0, |p| p.byte()));
-                if self.record.len() != self.headers.len() {
-                    // A single empty line between records is not data.
-                    if self.record.len() == 1 && self.record[0].is_empty() {
-                        return self.next_record();
+        loop {
+            let start = self.rdr.position().byte();
+            self.record_start.set(start);
+            match self.rdr.read_byte_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) => {
+                    let line = self.line_at(self.record.position().map_or(0, |p| p.byte()));
+                    if self.record.len() != self.headers.len() {
+                        // A single empty line between records is not data.
+                        if self.record.len() == 1 && self.record[0].is_empty() {
+                            continue;
+                        }
+                        return Some(Ok(Err(BadRecord {
+                            line,
+                            reason: format!("expected {} fields, found {}", self.headers.len(), self.record.len()),
+                        })));
                     }
-                    return Some(Ok(Err(BadRecord {
-                        line,
-                        reason: format!("expected {} fields, found {}", self.headers.len(), self.record.len()),
-                    })));
+                    return Some(Ok(Ok((line, &self.record))));
                 }
-                Some(Ok(Ok((line, &self.record))))
+                Err(_) if self.too_long.get() => {
+                    return Some(Err(IngestError::Fatal {
+                        file: self.display.clone(),
+                        line: self.line_at(start),
+                        reason: format!(
+                            "the record that starts here is longer than {} MiB: a quote that is never closed, or not CSV; \
+                             the records before it were read",
+                            MAX_CSV_RECORD_BYTES >> 20
+                        ),
+                    }));
+                }
+                Err(e) => return Some(Err(csv_fatal(&self.display, e))),
             }
-            Err(e) => Some(Err(csv_fatal(&self.display, e))),
         }
     }
 }
@@ -213,5 +270,29 @@ mod tests {
         assert_eq!(lines("h,i\r\na,1\r\nb,2\r\n"), vec![(2, "a".into()), (3, "b".into())]);
         assert_eq!(lines("h,i\r\na,1\r\n\r\n\r\nb,2\r\n"), vec![(2, "a".into()), (5, "b".into())]);
         assert_eq!(lines("h,i\n\"x\ny\",1\nc,2\nd\n"), vec![(2, "x\ny".into()), (4, "c".into()), (5, "bad".into())]);
+    }
+
+    #[test]
+    fn many_blank_lines_do_not_overflow_the_stack() {
+        let data = format!("h,i\na,1\n{}b,2\n", "\"\"\n".repeat(100_000));
+        let got = lines(&data);
+        assert_eq!(got.first(), Some(&(2, "a".to_string())));
+        assert_eq!(got.last(), Some(&(100_003, "b".to_string())));
+    }
+
+    #[test]
+    fn an_unclosed_quote_stops_at_the_bound_naming_its_line() {
+        let mut data = b"h,i\na,1\nb,\"never closed\n".to_vec();
+        data.extend(std::iter::repeat_n(b"\n".as_slice(), MAX_CSV_RECORD_BYTES as usize / 2).flatten());
+        data.extend(std::iter::repeat_n(b'x', MAX_CSV_RECORD_BYTES as usize));
+        let mut src = CsvSource::new(Box::new(std::io::Cursor::new(data)), "t.csv", Format::Csv).unwrap();
+        assert!(matches!(src.next_record(), Some(Ok(Ok((2, _))))));
+        match src.next_record() {
+            Some(Err(IngestError::Fatal { file, line, reason })) => {
+                assert_eq!((file.as_str(), line), ("t.csv", 3), "{reason}");
+                assert!(reason.contains("never closed"), "{reason}");
+            }
+            _ => panic!("expected the bound's error"),
+        }
     }
 }

@@ -26,6 +26,7 @@ pub mod accounts;
 pub mod article;
 pub mod csvsrc;
 pub mod decompress;
+pub mod lines;
 pub mod mail;
 pub mod social;
 pub mod time;

@@ -2,6 +2,8 @@
 //! catalog (`leaktrace ingest`): who, when, which thread, and the
 //! attachment bytes to store.
 
+use std::collections::HashSet;
+
 use mail_parser::{HeaderValue, MimeHeaders};
 
 /// One attachment with its bytes (decoded from its transfer encoding).
@@ -79,14 +81,24 @@ pub fn parse_mail(raw: &[u8]) -> ParsedMail {
     out.references = ids(msg.references());
     collect(&msg, &mut out.attachments, 0);
     // mail-parser reads an unterminated multipart to the end without a word;
-    // a missing closing boundary usually means a truncated message.
+    // a missing closing boundary usually means a truncated message. The
+    // closing delimiters (`--b--` on a line of their own, RFC 2046 §5.1.1)
+    // are found in one pass, however many parts a hostile message nests.
+    let mut closed: Option<HashSet<&[u8]>> = None;
+    let mut unclosed = 0usize;
     for part in &msg.parts {
         if let mail_parser::PartType::Multipart(_) = part.body
             && let Some(b) = part.content_type().and_then(|c| c.attribute("boundary"))
-            && !contains(&crlf, format!("--{b}--").as_bytes())
+            && !closed.get_or_insert_with(|| closing_delimiters(&crlf)).contains(b.as_bytes())
         {
-            out.problems.push(format!("multipart boundary {b:?} is never closed (the message may be truncated)"));
+            unclosed += 1;
+            if unclosed <= MAX_BOUNDARY_PROBLEMS {
+                out.problems.push(format!("multipart boundary {b:?} is never closed (the message may be truncated)"));
+            }
         }
+    }
+    if unclosed > MAX_BOUNDARY_PROBLEMS {
+        out.problems.push(format!("{unclosed} multipart boundaries in all are never closed"));
     }
     out.text = msg.body_text(0).map(|t| {
         let mut t = t.into_owned();
@@ -102,8 +114,18 @@ pub fn parse_mail(raw: &[u8]) -> ParsedMail {
     out
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+/// Unclosed boundaries named one by one in a message's problems; past this,
+/// one line counts them.
+const MAX_BOUNDARY_PROBLEMS: usize = 10;
+
+/// The `b` of every line `--b--` (trailing white space allowed).
+fn closing_delimiters(crlf: &[u8]) -> HashSet<&[u8]> {
+    crlf.split(|&b| b == b'\n')
+        .filter_map(|l| {
+            let end = l.iter().rposition(|b| !b.is_ascii_whitespace())? + 1;
+            l[..end].strip_prefix(b"--")?.strip_suffix(b"--")
+        })
+        .collect()
 }
 
 fn collect(msg: &mail_parser::Message<'_>, out: &mut Vec<AttachmentBytes>, depth: usize) {

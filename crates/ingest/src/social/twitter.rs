@@ -20,6 +20,7 @@ use leaktrace_model::{AccountInfo, Post, PostKind};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use crate::lines::MAX_JSON_LINE_BYTES;
 use crate::time::{parse_rfc3339, parse_twitter_v1};
 use crate::{Event, EventStream, Format, IngestError, Reject, SourceContext, first_line_excerpt};
 
@@ -549,17 +550,23 @@ pub(crate) fn open(format: Format, input: Box<dyn Read>, ctx: &SourceContext) ->
 
 impl TwitterParser {
     /// Read the next non-blank line into `buf`; its 1-based number.
+    /// A line longer than `MAX_JSON_LINE_BYTES` is rejected without being
+    /// kept whole, and the lines after it are read.
     fn next_line(&mut self) -> Result<Option<u64>, IngestError> {
         loop {
             self.buf.clear();
-            let n = self
-                .rdr
-                .read_until(b'\n', &mut self.buf)
+            let (n, cut) = crate::lines::read_line_bounded(&mut self.rdr, &mut self.buf, MAX_JSON_LINE_BYTES)
                 .map_err(|source| IngestError::Io { file: self.display.clone(), source })?;
             if n == 0 {
                 return Ok(None);
             }
             self.line += 1;
+            if cut {
+                let reason = format!("the line is {n} bytes, longer than a JSON record may be ({MAX_JSON_LINE_BYTES})");
+                self.reject(self.line, reason);
+                self.buf.clear();
+                continue;
+            }
             if !self.buf.iter().all(u8::is_ascii_whitespace) {
                 return Ok(Some(self.line));
             }
@@ -822,6 +829,20 @@ mod tests {
 {"created_at":"Wed Oct 10 20:21:00 +0000 2018","id_str":"1050118621198921730","text":"Look at this","user":{"id_str":"77","screen_name":"fan"},"quoted_status_id_str":"1050118621198921728","quoted_status":{"id_str":"1050118621198921728","user":{"id_str":"6253282"}},"is_quote_status":true}
 {"created_at":"Wed Oct 10 20:22:00 +0000 2018","id_str":"1050118621198921731","text":"@TwitterAPI yes #A","user":{"id_str":"78"},"in_reply_to_status_id_str":"1050118621198921728","in_reply_to_user_id_str":"6253282"}
 "#;
+
+    #[test]
+    fn a_line_past_the_bound_is_rejected_and_the_next_lines_read() {
+        let lines: Vec<&str> = V1_TWEETS.trim().lines().filter(|l| !l.is_empty()).collect();
+        let huge = format!("{{\"text\":\"{}\"}}", "x".repeat(MAX_JSON_LINE_BYTES));
+        let data = format!("{}\n{huge}\n{}\n", lines[0], lines[1]);
+        let ev = run(Format::TwitterV1, &data).unwrap();
+        assert_eq!(posts(&ev).len(), 2);
+        let r = rejects(&ev);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(r[0].0, 2);
+        assert!(r[0].1.contains("longer than a JSON record may be"), "{r:?}");
+        assert_eq!(posts(&ev)[1].line, 3);
+    }
 
     #[test]
     fn v1_tweets_of_every_kind() {

@@ -13,7 +13,11 @@ use std::io::Read;
 use super::{Fields, clean, ooxml::xml_fields};
 
 /// Inflated streams larger than this are cut (a PDF bomb must not stop a run).
-const MAX_INFLATE: u64 = 16 << 20;
+pub const MAX_INFLATE: u64 = 16 << 20;
+/// All inflated streams of one PDF together are at most this.
+pub const MAX_INFLATE_TOTAL: u64 = 64 << 20;
+/// Streams inflated per PDF (object streams and metadata only).
+pub const MAX_STREAMS: usize = 64;
 
 const INFO_KEYS: [(&str, &str); 9] = [
     ("Title", "title"),
@@ -67,11 +71,11 @@ fn count(hay: &[u8], needle: &[u8]) -> usize {
 }
 
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+    memchr::memmem::find(hay.get(from..)?, needle).map(|p| p + from)
 }
 
 fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).rposition(|w| w == needle)
+    memchr::memmem::rfind(hay, needle)
 }
 
 fn find_between<'a>(hay: &'a [u8], start: &[u8], end: &[u8]) -> Option<&'a [u8]> {
@@ -301,17 +305,24 @@ fn decode_text(b: &[u8]) -> String {
 }
 
 /// (dictionary, inflated data) of every Flate stream that is an object
-/// stream or metadata; at most 64 streams.
+/// stream or metadata; at most `MAX_STREAMS` streams of `MAX_INFLATE` bytes,
+/// `MAX_INFLATE_TOTAL` in all. Linear in the file: each byte is scanned a
+/// bounded number of times, whatever a hostile file repeats.
 fn inflated_streams(pdf: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut out = Vec::new();
     let mut from = 0;
+    let mut budget = MAX_INFLATE_TOTAL;
+    // The dictionary of a stream lies after the keyword before it.
+    let mut after_previous = 0;
     while let Some(p) = find(pdf, b"stream", from) {
         from = p + 6;
+        let floor = after_previous;
+        after_previous = from;
         if p >= 3 && &pdf[p - 3..p] == b"end" {
             continue;
         }
         // The stream's dictionary ends just before the keyword.
-        let Some(dict_start) = pdf[..p].windows(2).rposition(|w| w == b"<<") else { continue };
+        let Some(dict_start) = rfind(&pdf[floor..p], b"<<").map(|d| d + floor) else { continue };
         let dict = &pdf[dict_start..p];
         let wanted = find(dict, b"/ObjStm", 0).is_some() || find(dict, b"/Metadata", 0).is_some();
         if !wanted || find(dict, b"/FlateDecode", 0).is_none() {
@@ -327,12 +338,14 @@ fn inflated_streams(pdf: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
         let end = find(pdf, b"endstream", start).unwrap_or(pdf.len());
         let mut data = Vec::new();
         let dec = flate2::read::ZlibDecoder::new(&pdf[start..end]);
-        let _ = dec.take(MAX_INFLATE).read_to_end(&mut data);
+        let _ = dec.take(MAX_INFLATE.min(budget)).read_to_end(&mut data);
+        budget -= data.len() as u64;
         if !data.is_empty() {
             out.push((dict.to_vec(), data));
         }
-        from = end;
-        if out.len() >= 64 {
+        from = end.max(from);
+        after_previous = from;
+        if out.len() >= MAX_STREAMS || budget == 0 {
             break;
         }
     }
