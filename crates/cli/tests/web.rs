@@ -305,7 +305,14 @@ fn with_a_token_every_request_must_carry_it() {
     let pair = cookie.split(';').next().unwrap();
     assert_eq!(get_with(app.clone(), "/search", &[("cookie", pair)]).status, StatusCode::OK);
     let bearer = format!("Bearer {token}");
-    assert_eq!(get_with(app, "/", &[("authorization", &bearer)]).status, StatusCode::OK);
+    assert_eq!(get_with(app.clone(), "/", &[("authorization", &bearer)]).status, StatusCode::OK);
+    // A stale cookie from an earlier server does not beat a correct ?token=,
+    // which then replaces it; a wrong cookie alone is still refused.
+    let stale = "leaktrace_token=an-old-token-of-another-server";
+    assert_eq!(get_with(app.clone(), "/", &[("cookie", stale)]).status, StatusCode::UNAUTHORIZED);
+    let fresh = get_with(app, &format!("/?token={token}"), &[("cookie", stale)]);
+    assert_eq!(fresh.status, StatusCode::OK);
+    assert!(fresh.headers[header::SET_COOKIE].to_str().unwrap().starts_with(pair), "the cookie is replaced");
 }
 
 #[test]
@@ -388,4 +395,35 @@ fn demo_serves_its_case_and_prints_the_url_on_a_line_of_its_own() {
     assert!(page.contains("Case democase"), "the overview of the demo case");
     let search = http_get(&format!("{url}search?q=hurricanematthew"));
     assert!(search.starts_with("HTTP/1.1 200") && search.contains("<mark>"), "the demo case is searchable");
+}
+
+/// A client that opens a connection and never finishes its request header is
+/// cut off after the header-read timeout; the server goes on answering others.
+#[test]
+fn a_connection_that_never_sends_its_header_is_closed() {
+    use std::io::{BufRead, Read, Write};
+    let mut cmd = common::command();
+    cmd.args(["serve", "--bind", "127.0.0.1:0"]).arg(&fixture().case);
+    let mut child =
+        Child(cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().unwrap());
+    let mut stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "serve printed no URL");
+        if let Some(at) = line.find("http://") {
+            break line[at..].trim().to_string();
+        }
+    };
+    let host = url.strip_prefix("http://").unwrap().trim_end_matches('/').to_string();
+    let started = std::time::Instant::now();
+    let mut idle = std::net::TcpStream::connect(&host).unwrap();
+    idle.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n").unwrap();
+    // Others are served meanwhile.
+    assert!(http_get(&url).starts_with("HTTP/1.1 200"));
+    let mut rest = Vec::new();
+    let _ = idle.read_to_end(&mut rest);
+    let waited = started.elapsed().as_secs_f64();
+    assert!(waited < 30.0, "the half-sent request was held {waited} s");
+    assert!(!String::from_utf8_lossy(&rest).contains("200 OK"), "no page for a header never finished");
 }

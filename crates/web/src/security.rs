@@ -36,20 +36,23 @@ fn token_in_query(uri: &Uri) -> Option<String> {
     uri.query()?.split('&').find_map(|kv| kv.strip_prefix("token=")).map(|t| t.to_string())
 }
 
-fn token_in_request(req: &Request) -> Option<String> {
+/// Every token the request carries: a Bearer header and each token cookie
+/// (a browser may still hold one from an earlier server).
+fn tokens_in_headers(req: &Request) -> Vec<String> {
     let h = req.headers();
+    let mut out = Vec::new();
     if let Some(b) = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
     {
-        return Some(b.trim().to_string());
+        out.push(b.trim().to_string());
     }
     for c in h.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()) {
         for part in c.split(';') {
             if let Some(v) = part.trim().strip_prefix(COOKIE).and_then(|v| v.strip_prefix('=')) {
-                return Some(v.to_string());
+                out.push(v.to_string());
             }
         }
     }
-    None
+    out
 }
 
 /// Is the Host header one that names this machine? A page on some other
@@ -71,12 +74,15 @@ pub async fn guard(State(app): State<Arc<App>>, req: Request<Body>, next: Next) 
     let mut set_cookie = None;
     match &app.token {
         Some(expected) => {
-            let given = token_in_request(&req).or_else(|| {
-                let t = token_in_query(req.uri());
-                set_cookie = t.clone();
-                t
-            });
-            if !given.is_some_and(|g| same(g.as_bytes(), expected.as_bytes())) {
+            let ok = |t: &String| same(t.as_bytes(), expected.as_bytes());
+            // Any correct token lets the request in: a stale cookie must not
+            // beat a correct `?token=`, which then replaces the cookie.
+            let in_headers = tokens_in_headers(&req).iter().any(ok);
+            let in_query = token_in_query(req.uri()).filter(ok);
+            if in_query.is_some() && !in_headers {
+                set_cookie = in_query.clone();
+            }
+            if !in_headers && in_query.is_none() {
                 return refuse(
                     StatusCode::UNAUTHORIZED,
                     "leaktrace: this server needs its token; open the URL it printed (with ?token=...)",

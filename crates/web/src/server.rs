@@ -87,7 +87,17 @@ impl IntoResponse for WebError {
         let (status, title, msg) = match self {
             WebError::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m),
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m),
-            WebError::Internal(e) => (StatusCode::INTERNAL_SERVER_ERROR, "Error", format!("{e:#}")),
+            // The details (file system paths of the case among them) go to the
+            // server's terminal, not to a page that may be shared.
+            WebError::Internal(e) => {
+                eprintln!("leaktrace: serve: {e:#}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Error",
+                    "Something went wrong reading the case; the terminal running `leaktrace serve` says what."
+                        .to_string(),
+                )
+            }
         };
         let body = crate::layout::page(title, "", maud::html! { h1 { (title) } p.error { (msg) } });
         (status, body).into_response()
@@ -178,7 +188,64 @@ pub fn serve(dir: &Path, opts: &ServeOptions, ready: impl FnOnce(&str)) -> anyho
             None => format!("http://{host}:{}/", addr.port()),
         };
         ready(&url);
-        axum::serve(listener, router).await?;
-        Ok(())
+        accept_loop(listener, router).await
     })
+}
+
+/// A request's header must arrive within this time, or the connection is
+/// closed (a client that opens connections and sends nothing must not hold
+/// them).
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Connections served at once; further ones wait in the listen queue.
+pub const MAX_CONNECTIONS: usize = 512;
+/// The most a request's header may take, in bytes.
+pub const MAX_HEADER_BYTES: usize = 64 << 10;
+
+/// Accept connections and serve each with HTTP/1 under the bounds above.
+/// (`axum::serve` sets no header-read timeout and no connection cap.)
+async fn accept_loop(listener: tokio::net::TcpListener, router: Router) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let slot = slots.clone().acquire_owned().await?;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors and the like: wait, then go on serving.
+            Err(e) => {
+                eprintln!("leaktrace: cannot accept a connection: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        tokio::spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .max_buf_size(MAX_HEADER_BYTES)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+            drop(slot);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_page_names_no_path() {
+        let e =
+            WebError::Internal(anyhow::anyhow!("/home/reporter/cases/secret-source/catalog.sqlite: disk I/O error"));
+        let resp = e.into_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(async { axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap() });
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains("secret-source") && !text.contains("/home"), "{text}");
+        assert!(text.contains("leaktrace serve"), "{text}");
+    }
 }
