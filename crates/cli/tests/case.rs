@@ -230,6 +230,34 @@ fn compressed_inputs_are_read_transparently() {
     assert_eq!((s[1]["compression"].as_str(), s[1]["posts"].as_i64()), (Some("zstd"), Some(136)));
 }
 
+/// A compressed file cut short: one error, naming the file and the line where
+/// reading stopped, saying what is wrong; nothing of it is kept.
+#[test]
+fn a_truncated_compressed_file_is_one_clear_error_with_its_line() {
+    let (tmp, dir) = new_case();
+    let csv = tmp.path().join("big.csv");
+    synthetic_ira(&csv, 200_000);
+    let raw = std::fs::read(&csv).unwrap();
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&raw).unwrap();
+    let gz = e.finish().unwrap();
+    // Cut inside the first 64 KiB of data, and far past it.
+    for (name, keep) in [("early.csv.gz", 2_000), ("late.csv.gz", gz.len() / 2)] {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, &gz[..keep]).unwrap();
+        let out = run(&[&"ingest", &dir, &path, &"-q"]);
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        let first = err.lines().next().unwrap_or_default().to_string();
+        let want = format!("{}: line ", path.display());
+        assert!(first.contains(&want) && first.contains("cut short"), "{err}");
+        let line: u64 = first.split(&want).nth(1).unwrap().split(':').next().unwrap().parse().unwrap();
+        assert!(line > 1, "{first}");
+        assert_eq!(err.matches("cut short").count(), 1, "said once: {err}");
+    }
+    assert!(social_sources(&info(&dir)).is_empty(), "nothing kept");
+}
+
 /// A synthetic file in the per-author layout, large enough that an ingest
 /// takes a noticeable time.
 fn synthetic_ira(path: &Path, rows: usize) {

@@ -188,6 +188,9 @@ fn mail_ingest_then_verify_the_case() {
     assert!(added.contains("1 attachments"), "{added}");
     let again = ok(run(&[&"ingest", &case, &mail("generated/mboxrd.mbox"), &"-q"]));
     assert!(again.contains("already in the case"), "{again}");
+    // A mailbox's messages are all kept; info says so rather than "0 rows, N rejected".
+    let info = ok(run(&[&"info", &case]));
+    assert!(info.contains("[mail mboxrd] 3 messages, 0 of them flagged as malformed (kept)"), "{info}");
     let rows = json(run(&[&"verify", &case, &"--keys", &mail("generated/keys.txt"), &"--json"]));
     assert_eq!(rows.len(), 4);
     assert_eq!(rows.iter().filter(|r| r["verdict"] == "verified").count(), 3);

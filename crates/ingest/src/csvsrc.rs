@@ -217,13 +217,18 @@ impl CsvSource {
                         file: self.display.clone(),
                         line: self.line_at(start),
                         reason: format!(
-                            "the record that starts here is longer than {} MiB: a quote that is never closed, or not CSV; \
-                             the records before it were read",
+                            "the record that starts here is longer than {} MiB: a quote that is never closed, or not CSV",
                             MAX_CSV_RECORD_BYTES >> 20
                         ),
                     }));
                 }
-                Err(e) => return Some(Err(csv_fatal(&self.display, e))),
+                Err(e) => {
+                    let line = self.line_at(start);
+                    return Some(Err(match e.into_kind() {
+                        csv::ErrorKind::Io(source) => read_stopped(&self.display, line, &source),
+                        other => IngestError::Fatal { file: self.display.clone(), line, reason: format!("{other:?}") },
+                    }));
+                }
             }
         }
     }
@@ -241,6 +246,19 @@ fn csv_fatal(display: &str, e: csv::Error) -> IngestError {
         csv::ErrorKind::Io(source) => IngestError::Io { file: display.to_string(), source },
         other => IngestError::Fatal { file: display.to_string(), line, reason: format!("{other:?}") },
     }
+}
+
+/// A read that failed in the middle of a file (a compressed file cut short,
+/// a damaged one, a disk error), at the record that starts on `line`.
+pub fn read_stopped(display: &str, line: u64, e: &std::io::Error) -> IngestError {
+    let why = match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => "the file ends in the middle of its data (cut short?)".to_string(),
+        _ if e.to_string().contains("deflate") || e.to_string().contains("zstd") || e.to_string().contains("gzip") => {
+            format!("the compressed data cannot be read on ({e}): the file is cut short or damaged")
+        }
+        _ => format!("reading stopped ({e})"),
+    };
+    IngestError::Fatal { file: display.to_string(), line, reason: why }
 }
 
 pub fn excerpt(s: &str) -> String {

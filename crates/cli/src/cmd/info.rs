@@ -138,12 +138,18 @@ pub fn run(args: Args) -> Result<()> {
     println!("Sources ({}):", info.sources.len());
     for s in &info.sources {
         let r = &s.row;
-        let what = if r.kind == "social" {
-            format!("{} posts", thousands(r.posts))
-        } else {
-            format!("{} rows", thousands(r.rows - r.rejected))
+        // A mailbox keeps every message; its `rejected` counts the messages
+        // flagged as malformed, which are kept too.
+        let mail = r.kind == "mail";
+        let what = match r.kind.as_str() {
+            "social" => format!("{} posts, {} rejected", thousands(r.posts), thousands(r.rejected)),
+            "mail" => {
+                format!("{} messages, {} of them flagged as malformed (kept)", thousands(r.rows), thousands(r.rejected))
+            }
+            _ => format!("{} rows, {} rejected", thousands(r.rows - r.rejected), thousands(r.rejected)),
         };
-        println!("  #{} {} [{} {}] {}, {} rejected", r.id, r.path, r.kind, r.format, what, thousands(r.rejected));
+        let (one, many) = if mail { ("flagged", "flagged messages") } else { ("rejected", "rejected rows") };
+        println!("  #{} {} [{} {}] {}", r.id, r.path, r.kind, r.format, what);
         println!(
             "      sha256 {}  {} bytes  ingested {} by {}",
             r.sha256,
@@ -152,11 +158,11 @@ pub fn run(args: Args) -> Result<()> {
             r.tool_version
         );
         for rej in &s.rejects_sample {
-            println!("      rejected line {}: {}", rej.line, rej.reason);
+            println!("      {one} line {}: {}", rej.line, rej.reason);
         }
         if !args.rejects && r.rejected > s.rejects_sample.len() as i64 {
             println!(
-                "      … {} more rejected rows (--rejects lists them)",
+                "      … {} more {many} (--rejects lists them)",
                 thousands(r.rejected - s.rejects_sample.len() as i64)
             );
         }

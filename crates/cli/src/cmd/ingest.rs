@@ -188,7 +188,8 @@ pub fn ingest_social(
         File::open(&stored.path).with_context(|| format!("{}: cannot read stored copy", stored.path.display()))?;
     let (counting, read_bytes) = CountingReader::new(raw);
     let (compression, input) = open_decompressed(Box::new(counting)).with_context(|| display.clone())?;
-    let (head, input) = peek(input, 64 * 1024).with_context(|| display.clone())?;
+    let (head, input) =
+        peek(input, 64 * 1024).map_err(|(e, line)| leaktrace_ingest::csvsrc::read_stopped(&display, line, &e))?;
     let format = match format.or_else(|| detect(&head)) {
         Some(f) => f,
         None => {

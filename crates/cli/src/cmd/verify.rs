@@ -293,7 +293,8 @@ pub fn for_each_message(
     }
     let file = File::open(input).with_context(|| format!("{display}: cannot open"))?;
     let (_, reader) = open_decompressed(Box::new(file)).with_context(|| display.clone())?;
-    let (head, reader) = peek(reader, 64 * 1024).with_context(|| display.clone())?;
+    let (head, reader) =
+        peek(reader, 64 * 1024).map_err(|(e, line)| leaktrace_ingest::csvsrc::read_stopped(&display, line, &e))?;
     if mail::looks_like_mbox(&head) {
         let mbox = MboxReader::new(BufReader::with_capacity(1 << 20, reader), &display, variant)?;
         let container = mbox.variant().name();

@@ -556,7 +556,7 @@ impl TwitterParser {
         loop {
             self.buf.clear();
             let (n, cut) = crate::lines::read_line_bounded(&mut self.rdr, &mut self.buf, MAX_JSON_LINE_BYTES)
-                .map_err(|source| IngestError::Io { file: self.display.clone(), source })?;
+                .map_err(|e| crate::csvsrc::read_stopped(&self.display, self.line + 1, &e))?;
             if n == 0 {
                 return Ok(None);
             }
