@@ -39,12 +39,15 @@ pub fn open_decompressed(inner: Box<dyn Read>) -> io::Result<(Compression, Box<d
     }
 }
 
+/// A read error while peeking, and the 1-based line it stopped in.
+pub type PeekError = (io::Error, u64);
+
 /// Read up to `n` bytes from the start of a stream, returning them and a
 /// reader that still yields the whole stream (the peeked bytes included).
 ///
 /// A read error comes with the 1-based line it stopped in (the number of
 /// line ends read before it, plus one).
-pub fn peek(mut r: Box<dyn Read>, n: usize) -> Result<(Vec<u8>, Box<dyn Read>), (io::Error, u64)> {
+pub fn peek(mut r: Box<dyn Read>, n: usize) -> Result<(Vec<u8>, Box<dyn Read>), PeekError> {
     let mut head = Vec::with_capacity(n);
     if let Err(e) = (&mut r).take(n as u64).read_to_end(&mut head) {
         return Err((e, memchr::memchr_iter(b'\n', &head).count() as u64 + 1));
