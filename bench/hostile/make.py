@@ -64,3 +64,13 @@ tweet = (b'{"created_at":"Wed Oct 10 20:19:24 +0000 2018","id_str":"1","text":"h
          b'"user":{"id_str":"6","screen_name":"a"}}\n')
 write("long-json-line.jsonl.gz", tweet + b'{"text":"' + b"x" * (256 << 20) + b'"}\n' + tweet.replace(b'"1"', b'"2"'),
       compress=True)
+
+# An mbox of 320 MB (640 messages of 500 KB of text): memory must stay flat
+# in the size of the mailbox (all messages were once collected before any was
+# stored).
+with open(os.path.join(out, "big.mbox"), "wb") as f:
+    line = b"All work and no play makes a dull leak, line after line of it.\n"
+    body = line * (500_000 // len(line))
+    for i in range(640):
+        f.write(b"From sender@leaktrace.test Tue Nov 14 22:13:20 2023\n")
+        f.write(HEAD.replace(b"\r\n", b"\n").replace(b"<h@", b"<h%d@" % i) + b"\n" + body + b"\n")

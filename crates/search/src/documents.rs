@@ -207,7 +207,7 @@ pub fn source_documents(case: &Case, source: &SourceRow, mut each: impl FnMut(Do
         "mail" => {
             // Header fields from the `messages` table; body and attachment
             // text from the item's meta (`text`, `attachment_text`).
-            for m in case.messages_of_source(source.id)? {
+            case.each_message_of_source(source.id, |m| {
                 let text = |k: &str| m.meta.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
                 let from = addresses(m.from.as_deref().unwrap_or(""));
                 each(Document::Email(EmailDoc {
@@ -221,8 +221,8 @@ pub fn source_documents(case: &Case, source: &SourceRow, mut each: impl FnMut(Do
                     body: text("text"),
                     attachment_text: text("attachment_text"),
                     dkim: None,
-                }))?;
-            }
+                }))
+            })?;
         }
         _ => {}
     }

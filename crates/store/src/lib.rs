@@ -235,4 +235,4 @@ mod items;
 pub use items::{ItemRow, NewItem};
 
 mod messages;
-pub use messages::{MessageCounts, MessageRow, NewAttachment, NewMessage, ThreadLinks, Verdict};
+pub use messages::{MailWriter, MessageCounts, MessageRow, NewAttachment, NewMessage, ThreadLinks, Verdict};

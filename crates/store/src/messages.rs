@@ -53,6 +53,90 @@ pub struct NewMessage {
     pub report: Option<String>,
 }
 
+/// A mailbox being added (see [`Case::begin_mail_source`]).
+pub struct MailWriter {
+    conn: Connection,
+    source: i64,
+    messages: i64,
+    flagged: i64,
+    first: Option<i64>,
+    last: Option<i64>,
+}
+
+impl MailWriter {
+    /// Add one message and its attachments (their bytes already stored).
+    pub fn add(&mut self, m: &NewMessage) -> Result<()> {
+        let mut item = self
+            .conn
+            .prepare_cached("INSERT INTO items(source_id, kind, sha256, offset, meta) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let mut meta = m.meta.clone();
+        if let Some(o) = meta.as_object_mut() {
+            o.insert("line".into(), m.line.into());
+            o.insert("attachments".into(), m.attachments.len().into());
+        }
+        item.execute(params![self.source, "email", m.sha256, m.offset, meta.to_string()])?;
+        let id = self.conn.last_insert_rowid();
+        for a in &m.attachments {
+            let meta = serde_json::json!({
+                "message_item": id,
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+            });
+            item.execute(params![self.source, "attachment", a.sha256, Option::<i64>::None, meta.to_string()])?;
+        }
+        let mut msg = self.conn.prepare_cached(
+            "INSERT INTO messages(item_id, source_id, message_id, from_addr, to_addr, cc, subject, date, date_ms,
+                                  in_reply_to, refs, thread_id, flags, report)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?;
+        msg.execute(params![
+            id,
+            self.source,
+            m.message_id,
+            m.from,
+            m.to,
+            m.cc,
+            m.subject,
+            m.date,
+            m.date_ms,
+            serde_json::to_string(&m.in_reply_to).expect("strings serialise"),
+            serde_json::to_string(&m.references).expect("strings serialise"),
+            m.message_id.as_deref().map(str::to_string),
+            serde_json::to_string(&m.flags).expect("strings serialise"),
+            m.report,
+        ])?;
+        self.messages += 1;
+        self.flagged += i64::from(!m.flags.is_empty());
+        if let Some(d) = m.date_ms {
+            self.first = Some(self.first.map_or(d, |f| f.min(d)));
+            self.last = Some(self.last.map_or(d, |l| l.max(d)));
+        }
+        Ok(())
+    }
+
+    /// Messages added so far.
+    pub fn messages(&self) -> i64 {
+        self.messages
+    }
+
+    /// Set the source's format (known once the first message is read).
+    pub fn set_format(&mut self, format: &str) -> Result<()> {
+        self.conn.execute("UPDATE sources SET format = ?2 WHERE id = ?1", params![self.source, format])?;
+        Ok(())
+    }
+
+    /// Record the counts and commit everything; returns the source id.
+    pub fn finish(self) -> Result<i64> {
+        self.conn.execute(
+            "UPDATE sources SET rows = ?2, rejected = ?3, first_post = ?4, last_post = ?5 WHERE id = ?1",
+            params![self.source, self.messages, self.flagged, self.first, self.last],
+        )?;
+        self.conn.execute_batch("COMMIT")?;
+        Ok(self.source)
+    }
+}
+
 /// One message's verification result, as `leaktrace verify` records it.
 #[derive(Clone, Debug)]
 pub struct Verdict {
@@ -245,13 +329,25 @@ impl Case {
     /// Add a mailbox: the source row (complete), an email item and a
     /// messages row per message, an attachment item per attachment, in one
     /// transaction. Returns the source id.
-    pub fn add_mail_source(&self, _lock: &WriteLock, meta: SourceMeta, messages: &[NewMessage]) -> Result<i64> {
-        let mut conn = connect(self.root())?;
-        let tx = conn.transaction()?;
-        let flagged = messages.iter().filter(|m| !m.flags.is_empty()).count() as i64;
-        tx.execute(
-            "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state, rows, rejected, first_post, last_post)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'complete', ?9, ?10, ?11, ?12)",
+    pub fn add_mail_source(&self, lock: &WriteLock, meta: SourceMeta, messages: &[NewMessage]) -> Result<i64> {
+        let mut w = self.begin_mail_source(lock, meta)?;
+        for m in messages {
+            w.add(m)?;
+        }
+        w.finish()
+    }
+
+    /// Start adding a mailbox whose messages come in batches, so that a
+    /// mailbox of any size is added with memory flat in its size. Everything
+    /// goes into one transaction that [`MailWriter::finish`] commits: until
+    /// then (and if the writer is dropped, or the process dies) the case has
+    /// none of it.
+    pub fn begin_mail_source(&self, _lock: &WriteLock, meta: SourceMeta) -> Result<MailWriter> {
+        let conn = connect(self.root())?;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        conn.execute(
+            "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state, rows, rejected)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'complete', 0, 0)",
             params![
                 meta.path,
                 meta.sha256_hex,
@@ -261,58 +357,10 @@ impl Case {
                 meta.compression,
                 crate::TOOL_VERSION,
                 catalog::now_rfc3339(),
-                messages.len() as i64,
-                flagged,
-                messages.iter().filter_map(|m| m.date_ms).min(),
-                messages.iter().filter_map(|m| m.date_ms).max(),
             ],
         )?;
-        let source = tx.last_insert_rowid();
-        {
-            let mut item =
-                tx.prepare("INSERT INTO items(source_id, kind, sha256, offset, meta) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-            let mut msg = tx.prepare(
-                "INSERT INTO messages(item_id, source_id, message_id, from_addr, to_addr, cc, subject, date, date_ms,
-                                      in_reply_to, refs, thread_id, flags, report)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?;
-            for m in messages {
-                let mut meta = m.meta.clone();
-                if let Some(o) = meta.as_object_mut() {
-                    o.insert("line".into(), m.line.into());
-                    o.insert("attachments".into(), m.attachments.len().into());
-                }
-                item.execute(params![source, "email", m.sha256, m.offset, meta.to_string()])?;
-                let id = tx.last_insert_rowid();
-                msg.execute(params![
-                    id,
-                    source,
-                    m.message_id,
-                    m.from,
-                    m.to,
-                    m.cc,
-                    m.subject,
-                    m.date,
-                    m.date_ms,
-                    serde_json::to_string(&m.in_reply_to).expect("strings serialise"),
-                    serde_json::to_string(&m.references).expect("strings serialise"),
-                    m.message_id.as_deref().map(str::to_string),
-                    serde_json::to_string(&m.flags).expect("strings serialise"),
-                    m.report,
-                ])?;
-                for a in &m.attachments {
-                    let meta = serde_json::json!({
-                        "message_item": id,
-                        "name": a.name,
-                        "content_type": a.content_type,
-                        "size": a.size,
-                    });
-                    item.execute(params![source, "attachment", a.sha256, Option::<i64>::None, meta.to_string()])?;
-                }
-            }
-        }
-        tx.commit()?;
-        Ok(source)
+        let source = conn.last_insert_rowid();
+        Ok(MailWriter { conn, source, messages: 0, flagged: 0, first: None, last: None })
     }
 
     /// Every message of the complete sources, in item order.
@@ -362,6 +410,24 @@ impl Case {
         let mut st = conn.prepare(&format!("{MESSAGE_SELECT} WHERE m.source_id = ?1 ORDER BY m.item_id"))?;
         let rows = st.query_map([source_id], message_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// Call `f` with each message of one complete source, in item order, one
+    /// row at a time (a mailbox's bodies are not all held at once).
+    pub fn each_message_of_source<E: From<crate::StoreError>>(
+        &self,
+        source_id: i64,
+        mut f: impl FnMut(MessageRow) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let conn = connect(self.root())?;
+        let mut st = conn
+            .prepare(&format!("{MESSAGE_SELECT} WHERE m.source_id = ?1 ORDER BY m.item_id"))
+            .map_err(crate::StoreError::from)?;
+        let mut rows = st.query([source_id]).map_err(crate::StoreError::from)?;
+        while let Some(r) = rows.next().map_err(crate::StoreError::from)? {
+            f(message_row(r).map_err(crate::StoreError::from)?)?;
+        }
+        Ok(())
     }
 
     /// What threading reads of every message of the complete sources, in item

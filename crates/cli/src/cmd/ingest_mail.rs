@@ -32,22 +32,27 @@ pub fn is_mail(path: &Path) -> bool {
 }
 
 /// Add a mailbox (file or folder) to the case: every message and attachment
-/// stored content-addressed, messages and threads in the catalog.
+/// stored content-addressed, messages and threads in the catalog. Messages
+/// are read, stored and recorded a batch at a time, so memory stays flat in
+/// the size of the mailbox; the catalog gets all of it or none.
 pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> Result<()> {
     let display = path.display().to_string();
-    let (meta, mut items) = if path.is_dir() {
+    // For a folder: the hash of each file, in order, from a first pass that
+    // keeps no message; the second pass checks each file against it.
+    let mut hashes: Option<Vec<String>> = None;
+    let (meta, input) = if path.is_dir() {
         // The folder's "original" is the list of its files and their hashes.
         let mut manifest = String::new();
-        let mut items = Vec::new();
+        let mut shas = Vec::new();
         let container = if mail::is_maildir(path) { "maildir" } else { "eml-folder" };
         verify::for_each_message(path, None, &mut |item| {
             let rel = Path::new(&item.source).strip_prefix(path).map(|p| p.display().to_string());
-            // Stored below with the attachments, in batches; hashed here for the manifest.
             let sha = hex::encode(Sha256::digest(&item.raw.bytes));
             manifest.push_str(&format!("{sha}  {}\n", rel.unwrap_or_else(|_| item.source.clone())));
-            items.push(item);
+            shas.push(sha);
             Ok(())
         })?;
+        hashes = Some(shas);
         let stored = case.store_evidence_bytes(lock, manifest.as_bytes())?;
         if let Some(existing) = case.source_by_sha(&stored.sha256_hex)? {
             println!("{display}: already in the case as source #{} ({}); nothing added", existing.id, existing.path);
@@ -61,7 +66,7 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
             format: container.into(),
             compression: "none".into(),
         };
-        (meta, items)
+        (meta, path.to_path_buf())
     } else {
         let stored = case.store_evidence(lock, path)?;
         if let Some(existing) = case.source_by_sha(&stored.sha256_hex)? {
@@ -73,13 +78,6 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
             );
             return Ok(());
         }
-        // Parse the stored copy, so the bytes parsed are the bytes hashed.
-        let mut items = Vec::new();
-        verify::for_each_message(&stored.path, None, &mut |mut item| {
-            item.source.clone_from(&display);
-            items.push(item);
-            Ok(())
-        })?;
         let compression = {
             let f = File::open(&stored.path)?;
             open_decompressed(Box::new(f))?.0.name().to_string()
@@ -89,63 +87,122 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
             sha256_hex: stored.sha256_hex,
             size: stored.size,
             kind: "mail".into(),
-            format: items.first().map_or("eml", |i| i.container).into(),
+            // The container is named once the first message is read.
+            format: "eml".into(),
             compression,
         };
-        (meta, items)
+        // Parse the stored copy, so the bytes parsed are the bytes hashed.
+        (meta, stored.path)
     };
-    let format = meta.format.clone();
-    let mut messages = Vec::with_capacity(items.len());
-    let mut attachments = 0;
-    for chunk in items.chunks_mut(BATCH) {
-        // Parse a batch (on every core), store its messages and attachments
-        // with one sync, then describe them for the catalog.
+    let folder = hashes.is_some();
+    let folder_format = meta.format.clone();
+    let mut writer = case.begin_mail_source(lock, meta)?;
+    let mut ingest =
+        MailIngest { case, lock, writer: &mut writer, format: None, attachments: 0, flagged: (Vec::new(), 0) };
+    let mut batch: Vec<Item> = Vec::with_capacity(BATCH);
+    let (mut n, mut bytes) = (0usize, 0usize);
+    verify::for_each_message(&input, None, &mut |mut item| {
+        if let Some(shas) = &hashes {
+            let sha = hex::encode(Sha256::digest(&item.raw.bytes));
+            if shas.get(n) != Some(&sha) {
+                bail!(
+                    "{}: changed while it was being added (hash differs from the first read); run the ingest again",
+                    item.source
+                );
+            }
+        } else {
+            item.source.clone_from(&display);
+        }
+        n += 1;
+        bytes += item.raw.bytes.len();
+        batch.push(item);
+        if batch.len() >= BATCH || bytes >= verify::BATCH_BYTES {
+            ingest.batch(&mut batch)?;
+            bytes = 0;
+        }
+        Ok(())
+    })?;
+    ingest.batch(&mut batch)?;
+    if folder && hashes.as_ref().is_some_and(|h| h.len() != n) {
+        bail!("{display}: its files changed while it was being added; run the ingest again");
+    }
+    let (format, attachments, flagged_shown) =
+        (ingest.format.take(), ingest.attachments, std::mem::take(&mut ingest.flagged));
+    let format = if folder { folder_format } else { format.unwrap_or_else(|| "eml".into()) };
+    if !folder {
+        writer.set_format(&format)?;
+    }
+    let messages = writer.messages();
+    let flagged_count = flagged_shown.1;
+    let id = writer.finish()?;
+    println!(
+        "{display}: added source #{id} ({format}): {} messages, {} attachments, {} flagged as malformed",
+        thousands(messages),
+        thousands(attachments as i64),
+        thousands(flagged_count as i64)
+    );
+    if !quiet {
+        for (line, flags) in &flagged_shown.0 {
+            eprintln!("leaktrace: flagged {display}: line {line}: {flags}");
+        }
+    }
+    Ok(())
+}
+
+/// The state of one mailbox being added, a batch at a time.
+struct MailIngest<'a> {
+    case: &'a Case,
+    lock: &'a WriteLock,
+    writer: &'a mut leaktrace_store::MailWriter,
+    /// The container of the first message.
+    format: Option<String>,
+    attachments: usize,
+    /// The first flagged messages (line, flags) to show, and how many were flagged.
+    flagged: (Vec<(u64, String)>, usize),
+}
+
+impl MailIngest<'_> {
+    /// Parse a batch (on every core), store its messages and attachments with
+    /// one sync, and record them; the batch is emptied.
+    fn batch(&mut self, batch: &mut Vec<Item>) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.format.get_or_insert_with(|| batch[0].container.to_string());
         // The checks that need no key (forensics, attachment fingerprints) are
         // made once here and kept with the message, for its page.
         let keyless = Verifier::new(KeyArchive::empty(), Options { second_opinion: false, attachments: true });
-        let (parsed, reports): (Vec<ParsedMail>, Vec<String>) = chunk
+        let (parsed, reports): (Vec<ParsedMail>, Vec<String>) = batch
             .par_iter()
             .map(|i| {
                 let report = serde_json::to_string(&keyless.verify(&i.raw.bytes)).expect("a report serialises");
                 (parse_mail(&i.raw.bytes), report)
             })
             .unzip();
-        let mut reports = reports.into_iter();
         let mut blobs: Vec<&[u8]> = Vec::new();
-        for (item, p) in chunk.iter().zip(&parsed) {
+        for (item, p) in batch.iter().zip(&parsed) {
             blobs.push(&item.raw.bytes);
             blobs.extend(p.attachments.iter().map(|a| a.bytes.as_slice()));
         }
-        let mut stored = case.store_evidence_batch(lock, &blobs)?.into_iter();
-        for (item, p) in chunk.iter().zip(&parsed) {
+        let mut stored = self.case.store_evidence_batch(self.lock, &blobs)?.into_iter();
+        for ((item, p), report) in batch.iter().zip(&parsed).zip(reports) {
             let sha = stored.next().expect("one per message").sha256_hex;
             let atts: Vec<String> =
                 p.attachments.iter().map(|_| stored.next().expect("one per attachment").sha256_hex).collect();
             let mut m = new_message(item, p, sha, atts);
-            m.report = reports.next();
-            attachments += m.attachments.len();
-            messages.push(m);
+            m.report = Some(report);
+            self.attachments += m.attachments.len();
+            if !m.flags.is_empty() {
+                if self.flagged.0.len() < 5 {
+                    self.flagged.0.push((item.raw.line, m.flags.join("; ")));
+                }
+                self.flagged.1 += 1;
+            }
+            self.writer.add(&m)?;
         }
-        drop(parsed);
-        // The stored copy is the evidence now; only each message's line is needed below.
-        for item in chunk.iter_mut() {
-            item.raw.bytes = Vec::new();
-        }
+        batch.clear();
+        Ok(())
     }
-    let flagged = messages.iter().filter(|m| !m.flags.is_empty()).count();
-    let id = case.add_mail_source(lock, meta, &messages)?;
-    println!(
-        "{display}: added source #{id} ({format}): {} messages, {} attachments, {} flagged as malformed",
-        thousands(messages.len() as i64),
-        thousands(attachments as i64),
-        thousands(flagged as i64)
-    );
-    if !quiet {
-        for (item, m) in items.iter().zip(&messages).filter(|(_, m)| !m.flags.is_empty()).take(5) {
-            eprintln!("leaktrace: flagged {display}: line {}: {}", item.raw.line, m.flags.join("; "));
-        }
-    }
-    Ok(())
 }
 
 /// Messages parsed and stored together (one file-system sync per batch).

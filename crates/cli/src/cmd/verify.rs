@@ -18,6 +18,9 @@ use crate::text::thousands;
 
 /// Messages verified together on all cores; bounds memory on huge mboxes.
 const BATCH: usize = 4096;
+/// A batch is verified once its messages reach this many bytes, whatever
+/// their number, so memory is bounded by it, not by the mailbox.
+pub const BATCH_BYTES: usize = 16 << 20;
 /// Per-message lines printed before only the summary is.
 const LINES_SHOWN: usize = 100;
 
@@ -170,12 +173,15 @@ pub fn run(args: Args) -> Result<()> {
     let mut out = Output::new(&args)?;
     let mut failed = 0;
     let mut batch: Vec<Item> = Vec::with_capacity(BATCH);
+    let mut bytes = 0usize;
     let mut fetcher = Fetcher::new(args.dns_server);
     for input in &args.inputs {
         let r = for_each_message(input, args.mbox_variant, &mut |item| {
+            bytes += item.raw.bytes.len();
             batch.push(item);
-            if batch.len() >= BATCH {
+            if batch.len() >= BATCH || bytes >= BATCH_BYTES {
                 flush(&mut verifier, &mut batch, &mut out, &mut fetcher, args.online)?;
+                bytes = 0;
             }
             Ok(())
         });
