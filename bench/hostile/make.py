@@ -74,3 +74,9 @@ with open(os.path.join(out, "big.mbox"), "wb") as f:
     for i in range(640):
         f.write(b"From sender@leaktrace.test Tue Nov 14 22:13:20 2023\n")
         f.write(HEAD.replace(b"\r\n", b"\n").replace(b"<h@", b"<h%d@" % i) + b"\n" + body + b"\n")
+
+# An mbox whose first message's header never ends (300 MB without a blank
+# line), and one whose body is a single 300 MB line, gzipped.
+sep = b"From sender@leaktrace.test Tue Nov 14 22:13:20 2023\n"
+write("endless-header.mbox.gz", sep + b"Subject: x\n" + (b"X-Pad: " + b"a" * 992 + b"\n") * (300 << 10), compress=True)
+write("endless-line.mbox.gz", sep + b"Subject: x\n\n" + b"x" * (300 << 20) + b"\n", compress=True)

@@ -46,6 +46,8 @@ check csv-unclosed-quote 1 'line 3' -- "$lt" ingest "$case_dir" "$work/in/unclos
 check json-long-line 0 '2 posts' -- "$lt" ingest "$case_dir" "$work/in/long-json-line.jsonl.gz" --format twitter-v1
 check mail-ingest-pdf 0 'added source' -- "$lt" ingest "$case_dir" "$work/in/pdf-backscan.eml"
 check mail-ingest-nested 0 'added source' -- "$lt" ingest "$case_dir" "$work/in/nested-multipart.eml"
+MAX_S=${MAX_S_BIG:-120} check mail-endless-header 0 '1 flagged as malformed' -- "$lt" ingest "$case_dir" "$work/in/endless-header.mbox.gz" --no-index
+MAX_S=${MAX_S_BIG:-120} check mail-endless-line 0 '1 flagged as malformed' -- "$lt" ingest "$case_dir" "$work/in/endless-line.mbox.gz" --no-index
 MAX_S=${MAX_S_BIG:-120} check mail-ingest-320MB 0 '640 messages' -- "$lt" ingest "$case_dir" "$work/in/big.mbox" --no-index
 if [ "$failed" != 0 ]; then echo "hostile inputs: some bound was not kept"; exit 1; fi
 echo "hostile inputs: every bound kept"

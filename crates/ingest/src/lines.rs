@@ -9,8 +9,9 @@ use std::io::{self, BufRead};
 pub const MAX_JSON_LINE_BYTES: usize = 64 << 20;
 
 /// Read the next line, its `\n` included, appending at most `max` bytes of it
-/// to `buf`; the rest of a longer line is read and dropped. Returns the
-/// bytes the line had in the input (0 at the end) and whether it was cut.
+/// to `buf`; the rest of a longer line is read and dropped, but its `\n` is
+/// kept, so a cut line is still a line. Returns the bytes the line had in the
+/// input (0 at the end) and whether it was cut.
 pub fn read_line_bounded<R: BufRead + ?Sized>(r: &mut R, buf: &mut Vec<u8>, max: usize) -> io::Result<(usize, bool)> {
     let (mut read, mut cut) = (0usize, false);
     loop {
@@ -31,6 +32,9 @@ pub fn read_line_bounded<R: BufRead + ?Sized>(r: &mut R, buf: &mut Vec<u8>, max:
             cut = true;
         }
         buf.extend_from_slice(&available[..used.min(room)]);
+        if done && cut {
+            buf.push(b'\n');
+        }
         r.consume(used);
         read += used;
         if done {
@@ -53,7 +57,7 @@ mod tests {
         assert_eq!(buf, b"short\n");
         buf.clear();
         assert_eq!(read_line_bounded(&mut r, &mut buf, 10).unwrap(), (29, true));
-        assert_eq!(buf, b"this line ");
+        assert_eq!(buf, b"this line \n");
         buf.clear();
         assert_eq!(read_line_bounded(&mut r, &mut buf, 10).unwrap(), (4, false));
         assert_eq!(buf, b"last");

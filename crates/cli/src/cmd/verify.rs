@@ -291,8 +291,7 @@ pub fn for_each_message(
             bail!("{display}: no message files found (expected a maildir or .eml files)");
         }
         for (i, file) in files.iter().enumerate() {
-            let bytes = read_message_file(file)?;
-            let raw = RawMessage { bytes, offset: 0, line: 1, envelope: None, unquoted: 0, problems: Vec::new() };
+            let raw = read_message_file(file)?;
             f(Item { source: file.display().to_string(), index: i as u64 + 1, raw, container })?;
         }
         return Ok(());
@@ -310,21 +309,31 @@ pub fn for_each_message(
         }
         Ok(())
     } else if mail::looks_like_message(&head) {
-        let mut bytes = Vec::new();
-        BufReader::new(reader).read_to_end(&mut bytes).with_context(|| display.clone())?;
-        let raw = RawMessage { bytes, offset: 0, line: 1, envelope: None, unquoted: 0, problems: Vec::new() };
+        let raw = read_message(reader, &display)?;
         f(Item { source: display, index: 1, raw, container: "eml" })
     } else {
         bail!("{display}: neither a message nor an mbox: it starts {}", leaktrace_ingest::first_line_excerpt(&head))
     }
 }
 
-fn read_message_file(path: &Path) -> Result<Vec<u8>> {
+fn read_message_file(path: &Path) -> Result<RawMessage> {
     let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-    let (_, mut reader) = open_decompressed(Box::new(file)).with_context(|| path.display().to_string())?;
+    let (_, reader) = open_decompressed(Box::new(file)).with_context(|| path.display().to_string())?;
+    read_message(reader, &path.display().to_string())
+}
+
+/// One message file's bytes, at most `mail::MAX_MESSAGE` of them: the rest of
+/// a larger one (a decompression bomb, say) is read, not kept, and flagged.
+fn read_message(reader: Box<dyn Read>, display: &str) -> Result<RawMessage> {
     let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).with_context(|| path.display().to_string())?;
-    Ok(bytes)
+    let mut reader = BufReader::new(reader);
+    (&mut reader).take(mail::MAX_MESSAGE as u64).read_to_end(&mut bytes).with_context(|| display.to_string())?;
+    let mut problems = Vec::new();
+    let rest = std::io::copy(&mut reader, &mut std::io::sink()).with_context(|| display.to_string())?;
+    if rest > 0 {
+        problems.push(format!("larger than {} MiB; the rest was not kept", mail::MAX_MESSAGE >> 20));
+    }
+    Ok(RawMessage { bytes, offset: 0, line: 1, envelope: None, unquoted: 0, problems })
 }
 
 /// Where results go: stdout (text or JSON) and the sort folder.

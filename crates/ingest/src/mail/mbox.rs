@@ -20,7 +20,13 @@ use super::RawMessage;
 use crate::IngestError;
 
 /// A single message larger than this is cut and flagged.
-const MAX_MESSAGE: usize = 256 << 20;
+pub const MAX_MESSAGE: usize = 256 << 20;
+/// A header block larger than this (no blank line after it) is cut and
+/// flagged; the rest of the message up to the next separator is not kept.
+pub const MAX_HEADER_BYTES: usize = 16 << 20;
+/// A line longer than this is cut (the mbox itself keeps it whole): a file
+/// without line breaks must not be read into memory whole.
+pub const MAX_LINE_BYTES: usize = 64 << 20;
 
 /// How `From ` lines in bodies were protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -66,6 +72,8 @@ pub struct MboxReader<R: BufRead> {
     /// The first message's header, read ahead for variant detection.
     first: bool,
     done: bool,
+    /// Lines cut at `MAX_LINE_BYTES` since the last message was returned.
+    cut_lines: Vec<u64>,
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -132,6 +140,7 @@ impl<R: BufRead> MboxReader<R> {
             pending: None,
             first: true,
             done: false,
+            cut_lines: Vec::new(),
         })
     }
 
@@ -142,20 +151,30 @@ impl<R: BufRead> MboxReader<R> {
 
     fn read_line(&mut self, buf: &mut Vec<u8>) -> Result<bool, IngestError> {
         buf.clear();
-        let n = self.input.read_until(b'\n', buf).map_err(|e| IngestError::Fatal {
-            file: self.display.clone(),
-            line: self.line_no + 1,
-            reason: e.to_string(),
-        })?;
+        let (n, cut) = crate::lines::read_line_bounded(&mut self.input, buf, MAX_LINE_BYTES)
+            .map_err(|e| crate::csvsrc::read_stopped(&self.display, self.line_no + 1, &e))?;
         if n == 0 {
             return Ok(false);
         }
         self.pos += n as u64;
         self.line_no += 1;
+        if cut {
+            self.cut_lines.push(self.line_no);
+        }
         Ok(true)
     }
 
     fn next_message(&mut self) -> Result<Option<RawMessage>, IngestError> {
+        let mut msg = self.read_message()?;
+        if let Some(m) = &mut msg {
+            for l in self.cut_lines.drain(..).take(10) {
+                m.problems.push(format!("line {l} is longer than {} MiB and was cut", MAX_LINE_BYTES >> 20));
+            }
+        }
+        Ok(msg)
+    }
+
+    fn read_message(&mut self) -> Result<Option<RawMessage>, IngestError> {
         let mut line = Vec::with_capacity(256);
         // The separator line.
         let (sep, offset, line_at) = match self.pending.take() {
@@ -196,6 +215,8 @@ impl<R: BufRead> MboxReader<R> {
         // Header block.
         let mut in_header = true;
         let mut header_end = None;
+        // Set once the message is over a bound: the rest is read, not kept.
+        let mut cut = false;
         while in_header {
             let at = self.pos;
             let at_line = self.line_no + 1;
@@ -208,6 +229,14 @@ impl<R: BufRead> MboxReader<R> {
                 self.pending = Some((line.clone(), at, at_line));
                 return Ok(Some(msg));
             }
+            if msg.bytes.len() + line.len() > MAX_HEADER_BYTES {
+                msg.problems.push(format!(
+                    "the header runs past {} MiB without the blank line that ends it; the rest of the message was not kept",
+                    MAX_HEADER_BYTES >> 20
+                ));
+                cut = true;
+                break;
+            }
             msg.bytes.extend_from_slice(&line);
             if is_blank(&line) {
                 header_end = Some(msg.bytes.len());
@@ -217,7 +246,7 @@ impl<R: BufRead> MboxReader<R> {
         let header_end = header_end.unwrap_or(msg.bytes.len());
 
         // Body by Content-Length.
-        if self.variant.uses_content_length() {
+        if self.variant.uses_content_length() && !cut {
             match content_length(&msg.bytes[..header_end]) {
                 Some(n) if n <= MAX_MESSAGE as u64 => {
                     let start = msg.bytes.len();
@@ -267,7 +296,6 @@ impl<R: BufRead> MboxReader<R> {
         // Body up to the next separator.
         let body_start = msg.bytes.len();
         let mut prev_blank = false;
-        let mut cut = false;
         loop {
             let at = self.pos;
             let at_line = self.line_no + 1;
@@ -285,7 +313,7 @@ impl<R: BufRead> MboxReader<R> {
                 }
             }
             prev_blank = is_blank(&line);
-            if msg.bytes.len() + line.len() > MAX_MESSAGE {
+            if cut || msg.bytes.len() + line.len() > MAX_MESSAGE {
                 if !cut {
                     msg.problems.push(format!("larger than {} MiB; the rest was not kept", MAX_MESSAGE >> 20));
                     cut = true;
@@ -390,6 +418,31 @@ mod tests {
         let second = data.windows(9).rposition(|w| w == b"From a@b ").unwrap();
         assert_eq!(m[1].offset, second as u64);
         assert_eq!(m[1].envelope.as_deref(), Some("a@b Mon Jan  1 00:00:01 2024"));
+    }
+
+    #[test]
+    fn a_header_that_never_ends_and_an_endless_line_are_cut_not_kept() {
+        let sep = b"From a@b Mon Jan  1 00:00:00 2024\n";
+        let mut data = sep.to_vec();
+        let field =
+            b"X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n";
+        data.extend(std::iter::repeat_n(&field[..], MAX_HEADER_BYTES / field.len() + 10).flatten());
+        data.extend_from_slice(b"\n");
+        data.extend_from_slice(sep);
+        data.extend_from_slice(b"Subject: 2\n\n");
+        data.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES + 100));
+        data.extend_from_slice(b"\nend\n\n");
+        data.extend_from_slice(sep);
+        data.extend_from_slice(b"Subject: 3\n\nfine\n");
+        let (_, m) = split(&data, Some(MboxVariant::Mboxo));
+        assert_eq!(m.len(), 3);
+        assert!(m[0].bytes.len() <= MAX_HEADER_BYTES, "{}", m[0].bytes.len());
+        assert!(m[0].problems.iter().any(|p| p.contains("without the blank line")), "{:?}", m[0].problems);
+        assert!(m[1].bytes.len() <= MAX_LINE_BYTES + 100, "{}", m[1].bytes.len());
+        assert!(m[1].bytes.ends_with(b"\nend\n"));
+        assert!(m[1].problems.iter().any(|p| p.ends_with("is longer than 64 MiB and was cut")), "{:?}", m[1].problems);
+        assert_eq!(m[2].bytes, b"Subject: 3\n\nfine\n");
+        assert!(m[2].problems.is_empty(), "{:?}", m[2].problems);
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod dir;
 mod mbox;
 
 pub use dir::{is_maildir, message_files};
-pub use mbox::{MboxReader, MboxVariant};
+pub use mbox::{MAX_HEADER_BYTES, MAX_LINE_BYTES, MAX_MESSAGE, MboxReader, MboxVariant};
 
 /// One message taken out of a container.
 #[derive(Clone, Debug, PartialEq, Eq)]
