@@ -51,6 +51,10 @@ write("dkim-long-h.eml", b"DKIM-Signature: v=1; a=rsa-sha256; d=leaktrace.test; 
 IRA_HEAD = b"author_id,content,region,language,publish_date,harvested_date,following,followers,updates,post_type,retweet\n"
 IRA_ROW = b"AdamChapmanJR,hello #a,United States,English,2016-10-07 00:05:00,2016-10-07 00:06:00,582,943,2083,,0\n"
 
+# 100,000 DKIM-Signature fields (each check reads every header field).
+write("many-signatures.eml", b"DKIM-Signature: v=1; a=rsa-sha256; d=leaktrace.test; s=rsa2048; h=from; bh=AAAA; b=AAAA\r\n" * 100_000
+      + HEAD + b"\r\nbody\r\n")
+
 # CSV: 100,000 lines of "" (each an empty record the reader skips).
 write("empty-records.csv", IRA_HEAD + b'""\n' * 100_000 + IRA_ROW)
 

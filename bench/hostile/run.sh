@@ -39,6 +39,7 @@ printf '%-24s %9s %9s  %s\n' input time 'peak RSS' result
 check pdf-backscan 0 'unsigned' -- "$lt" verify "$work/in/pdf-backscan.eml" --keys "$keys"
 check nested-multipart 0 'unsigned' -- "$lt" verify "$work/in/nested-multipart.eml" --keys "$keys"
 check dkim-long-h 0 'unverified' -- "$lt" verify "$work/in/dkim-long-h.eml" --keys "$keys"
+check dkim-100k-signatures 0 'only the first 50' -- "$lt" verify "$work/in/many-signatures.eml" --keys "$keys"
 case_dir=$work/case
 "$lt" case init "$case_dir" >/dev/null
 check csv-empty-records 0 '1 posts' -- "$lt" ingest "$case_dir" "$work/in/empty-records.csv" --format ira-by-author

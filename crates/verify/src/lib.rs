@@ -54,6 +54,10 @@ pub use report::{
 /// million such lines must not make a report of a million sentences).
 pub const MAX_STRAY_LINES_NAMED: usize = 20;
 
+/// DKIM-Signature fields checked per message (real mail has one to three;
+/// each check reads every header field).
+pub const MAX_SIGNATURES: usize = 50;
+
 /// Attachments larger than this are hashed but not opened for metadata.
 const MAX_FINGERPRINT_BYTES: usize = 64 << 20;
 
@@ -140,7 +144,14 @@ impl Verifier {
             from_domain: from_domain.as_deref(),
             now: self.now,
         };
-        let sig_fields: Vec<usize> = (0..names.len()).filter(|&i| names[i] == "dkim-signature").collect();
+        let mut sig_fields: Vec<usize> = (0..names.len()).filter(|&i| names[i] == "dkim-signature").collect();
+        if sig_fields.len() > MAX_SIGNATURES {
+            malformed.push(format!(
+                "{} DKIM-Signature fields: only the first {MAX_SIGNATURES} were checked",
+                sig_fields.len()
+            ));
+            sig_fields.truncate(MAX_SIGNATURES);
+        }
         let mut signatures: Vec<SignatureReport> =
             sig_fields.iter().map(|&i| dkim::verify_signature(&ctx, i, &self.keys)).collect();
 
