@@ -34,10 +34,11 @@ fn raw_bytes(app: &App, sha: &str) -> PageResult<Vec<u8>> {
     let path = app.case()?.evidence_path(sha);
     let meta = std::fs::metadata(&path).map_err(|e| WebError::NotFound(format!("evidence {sha}: {e}")))?;
     if meta.len() > MAX_SERVED {
+        // The page names no path: it may be shared with people who are not
+        // to learn where the case lives.
         return Err(WebError::BadRequest(format!(
-            "evidence {sha} is {}; open it in the case folder at {}",
+            "evidence {sha} is {}, too large to show here; it is the file of that name under the case folder's evidence/",
             size(meta.len() as i64),
-            path.display()
         )));
     }
     Ok(std::fs::read(&path)?)
