@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Run fuzz targets so that resource bombs are findings, not only panics:
+# each under -rss_limit_mb=512 -timeout=2 (a run over 2 s or 512 MB is a
+# crash), seeded with the fixtures of testdata/ and with small hostile
+# inputs of the kinds that once cost minutes or gigabytes.
+#
+# usage: fuzz/run.sh [SECONDS-PER-TARGET] [TARGET...]   (default 60 s, every target)
+# Needs a nightly toolchain and cargo-fuzz (cargo install cargo-fuzz).
+set -euo pipefail
+cd "$(dirname "$0")"
+secs=${1:-60}
+shift || true
+if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo +nightly fuzz list); fi
+seed() { # seed TARGET FILE...
+  local dest=corpus/$1
+  mkdir -p "$dest"
+  shift
+  for f in "$@"; do
+    if [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 1048576 ]; then cp "$f" "$dest/"; fi
+  done
+}
+hostile=$(mktemp -d)
+trap 'rm -rf "$hostile"' EXIT
+python3 - "$hostile" <<'PY'
+import os, sys
+d = sys.argv[1]
+def w(n, b): open(os.path.join(d, n), "wb").write(b)
+head = b"From: a@b.example\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+w("nested.eml", head + b"".join(b"Content-Type: multipart/mixed; boundary=%d\r\n\r\n--%d\r\n" % (i, i) for i in range(300)))
+w("long-h.eml", b"DKIM-Signature: v=1; a=rsa-sha256; d=x; s=y; h=" + b":".join([b"from"] * 5000) + b"; bh=A; b=A\r\n" + head + b"\r\nx\r\n")
+w("sigs.eml", b"DKIM-Signature: v=1; a=rsa-sha256; d=x; s=y; h=from; bh=A; b=A\r\n" * 500 + head + b"\r\nx\r\n")
+w("stray.eml", head + b"no colon here\r\n" * 2000 + b"\r\nx\r\n")
+w("streams.pdf", b"%PDF-1.5\n" + b"stream\n" * 5000)
+w("empty-records.csv", b"author_id,content,publish_date\n" + b'""\n' * 5000)
+w("unclosed.csv", b"author_id,content,publish_date\na,\"open\n" + b"\n" * 5000)
+w("key-newline.txt", b"s._domainkey.attacker.example\0v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n20230601._domainkey.gmail.com v=DKIM1; p=K")
+w("web-page.txt", b"/search?q=x&page=100000000")
+w("web-net.txt", b"/network?run=99999999999999&max_nodes=18446744073709551615&min_weight=1")
+w("web-edge.txt", b"/edge?a=%00&b=%ff&run=1")
+PY
+printf '%-22s %12s %8s  %s\n' target executions seconds findings
+for t in "${targets[@]}"; do
+  mkdir -p "corpus/$t"
+  case "$t" in
+    mbox|verify_message|received|key_archive|key_archive_append)
+      seed "$t" ../testdata/mail/generated/* ../testdata/mail/zobnin-2017/* ../testdata/mail/mail-auth/* "$hostile"/*.eml "$hostile"/key-*.txt ;;
+    pdf|ooxml|ole) seed "$t" ../testdata/mail/ole/* "$hostile"/*.pdf ;;
+    web_request) seed "$t" "$hostile"/web-*.txt ;;
+    *) seed "$t" ../testdata/ira/* ../testdata/social/* ../testdata/timeline/* ../testdata/articles/* ../testdata/coord/*.csv "$hostile"/*.csv ;;
+  esac
+  log=$(mktemp)
+  start=$(date +%s)
+  rc=0
+  cargo +nightly fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=512 -timeout=2 \
+    -max_len=262144 -print_final_stats=1 >"$log" 2>&1 || rc=$?
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  found=none
+  if [ "$rc" != 0 ]; then found=$(grep -m1 -oE 'ERROR: libFuzzer: [a-z-]+|panicked at [^ ]+|out-of-memory|timeout' "$log" || echo "exit $rc"); fi
+  printf '%-22s %12s %8s  %s\n' "$t" "${runs:-?}" "$(( $(date +%s) - start ))" "$found"
+  [ "$rc" = 0 ] || tail -20 "$log" | sed 's/^/    /'
+  rm -f "$log"
+done
