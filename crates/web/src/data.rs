@@ -127,13 +127,47 @@ impl GraphRun {
 /// The server's caches.
 #[derive(Default)]
 pub struct Cache {
+    /// The overview page, with the state of the catalog it was made from.
+    overview: Mutex<Option<(CatalogStamp, maud::Markup)>>,
     activity: OnceLock<Arc<Activity>>,
     /// The most recently asked cascades, newest last.
     cascades: Mutex<Vec<(String, Arc<FirstAppearance>)>>,
     runs: Mutex<HashMap<i64, Arc<GraphRun>>>,
 }
 
+/// Sizes and modification times of the catalog and its write-ahead log:
+/// any change to the case (an ingest, a verify, a run) changes one of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogStamp(Vec<Option<(u64, std::time::SystemTime)>>);
+
+impl CatalogStamp {
+    pub fn of(dir: &Path) -> CatalogStamp {
+        CatalogStamp(
+            ["catalog.sqlite", "catalog.sqlite-wal"]
+                .iter()
+                .map(|f| std::fs::metadata(dir.join(f)).ok().and_then(|m| Some((m.len(), m.modified().ok()?))))
+                .collect(),
+        )
+    }
+}
+
 impl Cache {
+    /// The overview page as last made, if the catalog has not changed since;
+    /// else `make` makes it and it is kept. (On a case of millions of posts
+    /// the overview's counts took half a second per request.)
+    pub fn overview(&self, dir: &Path, make: impl FnOnce() -> PageResult<maud::Markup>) -> PageResult<maud::Markup> {
+        let stamp = CatalogStamp::of(dir);
+        if let Some((s, page)) = &*self.overview.lock().expect("cache lock")
+            && *s == stamp
+        {
+            return Ok(page.clone());
+        }
+        let page = make()?;
+        // The stamp taken before making it: a change meanwhile is seen next time.
+        *self.overview.lock().expect("cache lock") = Some((stamp, page.clone()));
+        Ok(page)
+    }
+
     pub fn activity(&self, case: &Case) -> PageResult<Arc<Activity>> {
         if let Some(a) = self.activity.get() {
             return Ok(a.clone());
@@ -202,4 +236,32 @@ pub fn run_title(r: &RunRow) -> String {
 
 fn has_network(root: &Path, r: &RunRow) -> bool {
     (r.kind == "coord" || r.kind == "clusters") && root.join(&r.output).join("edges.parquet").exists()
+}
+
+#[cfg(test)]
+mod overview_cache_tests {
+    use super::*;
+
+    #[test]
+    fn the_overview_is_made_again_only_when_the_catalog_changes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let catalog = tmp.path().join("catalog.sqlite");
+        std::fs::write(&catalog, b"one").unwrap();
+        let cache = Cache::default();
+        let made = std::cell::Cell::new(0);
+        let make = || {
+            made.set(made.get() + 1);
+            Ok(maud::html! { p { (made.get()) } })
+        };
+        let first = cache.overview(tmp.path(), make).unwrap().into_string();
+        assert_eq!(cache.overview(tmp.path(), make).unwrap().into_string(), first);
+        assert_eq!(made.get(), 1, "kept while nothing changed");
+        // A write to the catalog or its log (an ingest, a verify, a run).
+        std::fs::write(tmp.path().join("catalog.sqlite-wal"), b"frames").unwrap();
+        assert_ne!(cache.overview(tmp.path(), make).unwrap().into_string(), first);
+        assert_eq!(made.get(), 2);
+        std::fs::write(&catalog, b"one and more").unwrap();
+        cache.overview(tmp.path(), make).unwrap();
+        assert_eq!(made.get(), 3);
+    }
 }

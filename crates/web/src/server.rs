@@ -68,6 +68,11 @@ impl App {
         CASES.with_borrow_mut(|v| v.push((self.dir.clone(), c.clone())));
         Ok(c)
     }
+
+    /// The case folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
 }
 
 pub type PageResult<T = Markup> = std::result::Result<T, WebError>;

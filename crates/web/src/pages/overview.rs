@@ -87,6 +87,10 @@ fn run_line(r: &RunRow) -> Markup {
 }
 
 pub fn page(app: &App, _: ()) -> PageResult {
+    app.cache.overview(app.dir(), || make(app))
+}
+
+fn make(app: &App) -> PageResult {
     let case = app.case()?;
     let s = case.summary()?;
     let sources = case.sources()?;
