@@ -2,7 +2,6 @@
 //! and `leaktrace verify DIR` over a case's mail.
 
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -303,24 +302,34 @@ pub fn verify_case(dir: &Path, keys: KeyArchive, args: &verify::Args) -> Result<
         bail!("give a case folder alone (verify one case at a time)");
     }
     let case = Case::open(dir)?;
-    let rows = case.messages()?;
-    if rows.is_empty() {
+    let (counts, _, _) = case.message_counts()?;
+    if counts.iter().map(|c| c.1).sum::<i64>() == 0 {
         bail!("{}: the case has no mail; add some with `leaktrace ingest {} box.mbox`", dir.display(), dir.display());
     }
-    let sources: HashMap<i64, String> = case.sources()?.into_iter().map(|s| (s.id, s.path)).collect();
+    let mail_sources: Vec<(i64, String)> =
+        case.sources()?.into_iter().filter(|s| s.kind == "mail").map(|s| (s.id, s.path)).collect();
     let opts = Options { second_opinion: args.second_opinion, attachments: true };
-    let mut verifier = Verifier::new(keys, opts);
-    let mut out = Output::new(args)?;
-    let mut fetcher = Fetcher::new(args.dns_server);
-    let mut verdicts = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(4096) {
-        let mut batch = Vec::with_capacity(chunk.len());
-        for r in chunk {
-            let path = case.evidence_path(&r.sha256);
+    let mut run = CaseVerify {
+        case: &case,
+        lock: case.lock_for_write(true, |msg| eprintln!("leaktrace: {msg}"))?,
+        verifier: Verifier::new(keys, opts),
+        out: Output::new(args)?,
+        fetcher: Fetcher::new(args.dns_server),
+        online: args.online,
+        batch: Vec::new(),
+        bytes: 0,
+        recorded: 0,
+    };
+    // Messages are read from the catalog one row at a time and verified a
+    // batch at a time, and each batch's verdicts are recorded before the next
+    // is read: memory is flat in the size of the case.
+    for (id, path) in &mail_sources {
+        case.each_message_of_source(*id, |r| -> Result<()> {
+            let evidence = case.evidence_path(&r.sha256);
             let mut bytes = Vec::new();
-            File::open(&path)
+            File::open(&evidence)
                 .and_then(|mut f| f.read_to_end(&mut bytes))
-                .with_context(|| format!("{}: cannot read stored message (item {})", path.display(), r.item_id))?;
+                .with_context(|| format!("{}: cannot read stored message (item {})", evidence.display(), r.item_id))?;
             let container: &'static str = match r.meta["container"].as_str() {
                 Some("mboxo") => "mboxo",
                 Some("mboxrd") => "mboxrd",
@@ -338,20 +347,56 @@ pub fn verify_case(dir: &Path, keys: KeyArchive, args: &verify::Args) -> Result<
                 unquoted: 0,
                 problems: Vec::new(),
             };
-            let source = r.meta["file"]
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| sources.get(&r.source_id).cloned().unwrap_or_default());
-            batch.push(Item { source, index: r.meta["index"].as_u64().unwrap_or(0), raw, container });
+            let source = r.meta["file"].as_str().map_or_else(|| path.clone(), str::to_string);
+            run.bytes += raw.bytes.len();
+            let item = Item { source, index: r.meta["index"].as_u64().unwrap_or(0), raw, container };
+            run.batch.push((item, r.item_id, r.flags));
+            if run.batch.len() >= 4096 || run.bytes >= verify::BATCH_BYTES {
+                run.flush()?;
+            }
+            Ok(())
+        })?;
+    }
+    run.flush()?;
+    let recorded = run.recorded;
+    run.out.finish(&run.verifier)?;
+    eprintln!("leaktrace: verdicts of {} messages recorded in the case", thousands(recorded as i64));
+    Ok(())
+}
+
+/// `leaktrace verify CASE`: the messages read but not yet verified, and
+/// where their results go.
+struct CaseVerify<'a> {
+    case: &'a Case,
+    lock: WriteLock,
+    verifier: Verifier,
+    out: Output,
+    fetcher: Fetcher,
+    online: bool,
+    /// Each message with its item id and the flags ingest gave it.
+    batch: Vec<(Item, i64, Vec<String>)>,
+    bytes: usize,
+    recorded: usize,
+}
+
+impl CaseVerify<'_> {
+    /// Verify the batch, print its results and record its verdicts.
+    fn flush(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
         }
-        if args.online {
-            fetcher.fetch_missing(&mut verifier, &batch)?;
+        let (items, rest): (Vec<Item>, Vec<(i64, Vec<String>)>) =
+            std::mem::take(&mut self.batch).into_iter().map(|(i, id, f)| (i, (id, f))).unzip();
+        self.bytes = 0;
+        if self.online {
+            self.fetcher.fetch_missing(&mut self.verifier, &items)?;
         }
-        let raws: Vec<&[u8]> = batch.iter().map(|i| i.raw.bytes.as_slice()).collect();
-        let reports = verifier.verify_all(&raws);
-        for ((item, mut report), r) in batch.iter().zip(reports).zip(chunk) {
+        let raws: Vec<&[u8]> = items.iter().map(|i| i.raw.bytes.as_slice()).collect();
+        let reports = self.verifier.verify_all(&raws);
+        let mut verdicts = Vec::with_capacity(items.len());
+        for ((item, mut report), (item_id, ingest_flags)) in items.iter().zip(reports).zip(rest) {
             // Problems found at ingest (container, MIME) stay with the message.
-            for f in &r.flags {
+            for f in &ingest_flags {
                 if !report.malformed.contains(f) {
                     report.malformed.push(f.clone());
                 }
@@ -363,18 +408,16 @@ pub fn verify_case(dir: &Path, keys: KeyArchive, args: &verify::Args) -> Result<
                 }
                 flags.extend(s.warnings.iter().map(|w| format!("dkim {}/{}: {w}", s.domain, s.selector)));
             }
-            out.message(item, &report)?;
+            self.out.message(item, &report)?;
             verdicts.push(leaktrace_store::Verdict {
-                item_id: r.item_id,
+                item_id,
                 verdict: report.verdict.as_str().to_string(),
                 flags,
                 report: Some(serde_json::to_string(&report)?),
             });
         }
+        self.case.set_verdicts(&self.lock, &verdicts)?;
+        self.recorded += verdicts.len();
+        Ok(())
     }
-    out.finish(&verifier)?;
-    let lock = case.lock_for_write(true, |msg| eprintln!("leaktrace: {msg}"))?;
-    case.set_verdicts(&lock, &verdicts)?;
-    eprintln!("leaktrace: verdicts of {} messages recorded in the case", thousands(verdicts.len() as i64));
-    Ok(())
 }
