@@ -193,19 +193,43 @@ fn http_get(port: u16, path: &str, host: &str) -> (u16, String, Vec<u8>) {
     (status, head, resp[end..].to_vec())
 }
 
-/// A request Chromium makes on its own from time to time (sign-in, push
-/// messaging, updates: TLS to a Google service host) that the flags did not
-/// stop or redirect. No page or fixture names such a host, so it cannot be
-/// a page's doing; it is shown, not counted. Anything else the proxy sees,
-/// and anything at all the canary sees, fails the test.
+/// The service hosts Chromium calls on its own (sign-in, push messaging,
+/// component updates, the default search engine's preconnect; which ones
+/// depends on the build and version) whatever page is open.
+const CHROMIUM_SERVICE_DOMAINS: [&str; 7] =
+    ["google.com", "googleapis.com", "gstatic.com", "gvt1.com", "gvt2.com", "duckduckgo.com", "bing.com"];
+
+/// A request Chromium makes on its own from time to time, to one of
+/// [`CHROMIUM_SERVICE_DOMAINS`], that the flags did not stop or redirect:
+/// TLS (`CONNECT host:443`) or plain HTTP (`POST http://host/...`, as the
+/// component updater does). No page or fixture names such a host (checked
+/// by [`fixtures_name_no_chromium_service_host`]), so it cannot be a page's
+/// doing; it is shown, not counted. Anything else the proxy sees, and
+/// anything at all the canary sees, fails the test.
 fn chromium_own(who: &str, line: &str) -> bool {
-    let Some(host) = line.strip_prefix("CONNECT ").and_then(|r| r.strip_suffix(":443 HTTP/1.1")) else {
-        return false;
+    let host = if let Some(rest) = line.strip_prefix("CONNECT ") {
+        rest.split([':', ' ']).next()
+    } else {
+        line.split(' ').nth(1).and_then(|u| u.strip_prefix("http://")).and_then(|r| r.split(['/', ':', '?']).next())
     };
-    who.starts_with("proxy")
-        && [".google.com", ".googleapis.com", ".gstatic.com", ".gvt1.com", ".gvt2.com"]
-            .iter()
-            .any(|d| host.ends_with(d))
+    let Some(host) = host.map(str::to_ascii_lowercase) else { return false };
+    who.starts_with("proxy") && CHROMIUM_SERVICE_DOMAINS.iter().any(|d| host == *d || host.ends_with(&format!(".{d}")))
+}
+
+#[test]
+fn fixtures_name_no_chromium_service_host() {
+    // What makes a request to these hosts Chromium's own: nothing we serve names them.
+    for name in ["hostile.eml", "hostile-posts.csv"] {
+        let text = std::fs::read_to_string(testdata(&format!("web/{name}"))).unwrap().to_ascii_lowercase();
+        for d in CHROMIUM_SERVICE_DOMAINS {
+            assert!(!text.contains(d), "the fixture {name} names {d}: a request to it would be excused");
+        }
+    }
+    assert!(chromium_own("proxy", "CONNECT start.duckduckgo.com:443 HTTP/1.1"));
+    assert!(chromium_own("proxy", "POST http://update.googleapis.com/service/update2/json?x=1 HTTP/1.1"));
+    assert!(!chromium_own("proxy", "GET http://tracker.invalid/google.com HTTP/1.1"));
+    assert!(!chromium_own("proxy", "CONNECT notgoogle.com:443 HTTP/1.1"));
+    assert!(!chromium_own("loopback canary", "CONNECT www.google.com:443 HTTP/1.1"));
 }
 
 /// Percent-encode a path segment or query value (as the pages do).
