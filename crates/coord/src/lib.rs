@@ -39,6 +39,7 @@ pub mod posts;
 pub mod qut;
 pub mod results;
 mod similar;
+pub mod spark;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
@@ -307,7 +308,15 @@ pub struct NetworkResult {
 #[derive(Debug)]
 pub struct CoordResult {
     pub params: Params,
+    /// The posts the edges and evidence refer to: every post of the case
+    /// for the native engine; for a Spark run, only the evidence's posts
+    /// (ids, accounts, times), since the posts stay where the cluster reads them.
     pub posts: PostTable,
+    /// How many posts the networks were computed over.
+    pub posts_read: usize,
+    /// Where the networks were computed, when not natively (Spark master,
+    /// version, application id, job metrics), stored in the run's summary.
+    pub engine: Option<serde_json::Value>,
     pub networks: Vec<NetworkResult>,
 }
 

@@ -59,7 +59,7 @@ pub fn compute_table(mut table: PostTable, params: &Params) -> Result<CoordResul
         r.evidence.par_sort_by_key(|e| (e.source, e.target, table.time_ms[e.post_1 as usize], e.post_1, e.post_2));
         networks.push(r);
     }
-    Ok(CoordResult { params: params.clone(), posts: table, networks })
+    Ok(CoordResult { params: params.clone(), posts_read: table.len(), posts: table, engine: None, networks })
 }
 
 fn qut(params: &Params) -> bool {

@@ -165,7 +165,11 @@ pub fn summary_json(r: &CoordResult) -> serde_json::Value {
             })
         })
         .collect();
-    json!({ "posts": r.posts.len(), "networks": nets })
+    let mut v = json!({ "posts": r.posts_read, "networks": nets });
+    if let Some(e) = &r.engine {
+        v["engine"] = e.clone();
+    }
+    v
 }
 
 /// Store a run's results in the case and list it in the catalog.

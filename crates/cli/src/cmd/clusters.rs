@@ -7,16 +7,18 @@ use anyhow::{Context, Result, bail};
 use leaktrace_coord::cluster::{AccountGraph, ClusterParams, ClusterResult, Method, cluster};
 use leaktrace_coord::export::{self, NodeAttrs};
 use leaktrace_coord::metrics::{adjusted_rand_index, normalized_mutual_info};
-use leaktrace_coord::{CoordResult, Params, compute};
+use leaktrace_coord::{CoordResult, Params};
 use leaktrace_store::Case;
 use serde_json::json;
 
+use super::network_args::{EngineArgs, NetworkArgs};
 use crate::text::{rfc3339_ms, thousands};
 
 /// Find clusters of coordinated accounts in one co-action network or several
 /// combined (their edge weights summed).
 ///
-/// Give the networks as for `leaktrace coord` (--network, --window, ...), or
+/// Give the networks as for `leaktrace coord` (--network, --window, and
+/// every other network flag, --engine spark included), or
 /// --run ID to re-compute the networks of a stored coord run with its
 /// stored parameters. Louvain communities (--resolution: higher gives
 /// smaller clusters; every community is also split into its connected
@@ -44,18 +46,10 @@ pub struct Args {
     /// Re-compute the networks of this stored coord run.
     #[arg(long, value_name = "ID", conflicts_with_all = ["network", "window"])]
     pub run: Option<i64>,
-    /// Networks to combine, comma-separated (see `leaktrace coord --help`).
-    #[arg(long, value_name = "NAME[,NAME...]")]
-    pub network: Vec<String>,
-    /// Time window of the networks.
-    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
-    pub window: Option<String>,
-    /// Drop edges lighter than this before clustering.
-    #[arg(long, value_name = "K", default_value_t = 2)]
-    pub min_weight: u64,
-    /// co-similar-text: Jaccard similarity threshold, in (0, 1].
-    #[arg(long, value_name = "T", default_value_t = 0.8, allow_hyphen_values = true)]
-    pub similarity: f64,
+    #[command(flatten)]
+    pub net: NetworkArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// louvain or components.
     #[arg(long, value_name = "METHOD", default_value = "louvain")]
     pub method: String,
@@ -80,16 +74,12 @@ pub struct Args {
     /// Do not store the clustering in the case.
     #[arg(long)]
     pub no_store: bool,
-    /// Do not keep the pairs of posts behind each edge: no shared objects or
-    /// time spans per cluster, far less memory on huge networks.
-    #[arg(long)]
-    pub no_evidence: bool,
-    /// Memory for the table of account pairs (512M, 8G) [default: half the memory available].
-    #[arg(long, value_name = "SIZE", value_parser = crate::text::parse_size)]
-    pub memory: Option<u64>,
     /// Print the clusters as JSON.
     #[arg(long)]
     pub json: bool,
+    /// No progress display.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 fn labels(case: &Case, key: &str) -> Result<HashMap<String, String>> {
@@ -124,16 +114,12 @@ pub fn run(args: Args) -> Result<()> {
             bail!("{}: unknown output format; use .json, .csv, .gexf or .graphml", out.display());
         }
     }
-    let explicit = match (&args.run, &args.window) {
-        (Some(_), _) => None,
-        (None, Some(w)) => {
-            if args.network.is_empty() {
-                bail!("give --network NAME[,NAME...] with --window, or --run ID");
-            }
-            Some(super::coord::params_from(&args.network, w, args.min_weight, None, args.similarity, None, 1e-6)?)
-        }
-        (None, None) => bail!("give --network and --window, or --run ID of a stored coord run"),
+    let explicit = match args.run {
+        Some(_) => None,
+        None if args.net.given() => Some(args.net.params()?),
+        None => bail!("give --network and --window, or --run ID of a stored coord run"),
     };
+    args.engine.spark()?;
     let case = Case::open(&args.dir)?;
     let mut params: Params = match explicit {
         Some(p) => p,
@@ -144,17 +130,15 @@ pub fn run(args: Args) -> Result<()> {
             serde_json::from_value(run.params.clone()).with_context(|| format!("run #{id}: unreadable parameters"))?
         }
     };
-    if args.no_evidence {
+    if args.net.no_evidence {
         params.evidence = false;
     }
-    if let Some(m) = args.memory {
-        leaktrace_coord::set_memory_limit(m);
-    }
+    args.net.set_memory();
     let label_key = match &args.label {
         Some(k) => Some(k.clone()),
         None => case.label_keys()?.into_iter().find(|k| k == "account_category"),
     };
-    let result = compute(&case, &params)?;
+    let result = args.engine.compute(&case, &params, args.quiet)?;
     let graph = AccountGraph::from_result(&result);
     let cparams =
         ClusterParams { method, resolution: args.resolution, min_size: args.min_size.max(1), top_objects: 10 };

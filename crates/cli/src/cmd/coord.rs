@@ -1,12 +1,14 @@
-//! `leaktrace coord DIR --network NAME[,NAME…] --window DURATION [--min-weight K] [--compat qut] [--out FILE]`
+//! `leaktrace coord DIR --network NAME[,NAME…] --window DURATION [--min-weight K] [--compat qut] [--engine spark …] [--out FILE]`
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use leaktrace_coord::export::{self, NodeAttrs};
-use leaktrace_coord::{Compat, Network, Params, compute, parse_duration, save_run};
+use leaktrace_coord::save_run;
 use leaktrace_store::Case;
+
+use super::network_args::{EngineArgs, NetworkArgs};
 
 use crate::text::thousands;
 
@@ -55,106 +57,55 @@ use crate::text::thousands;
 /// source is added. It is derived data: delete it at will, it is rebuilt
 /// when needed.
 ///
+/// Spark: --engine spark runs the same computation as an Apache Spark job
+/// (--master local[N], spark://HOST:PORT, yarn, k8s://...), for archives
+/// beyond one machine. The edges and evidence are the native engine's,
+/// exactly; only they come back, and the run is stored like any other.
+/// Needs spark-submit (`pip install pyspark`, or SPARK_HOME) and Java 17.
+/// --posts URL reads a posts table the cluster can reach (write one with
+/// `leaktrace export CASE --format parquet --out DIR`).
+///
 /// Examples:
 ///   leaktrace coord mycase --network co-retweet,co-link --window 60s --out edges.gexf
 ///   leaktrace coord mycase --network co-retweet --window 60 --compat qut --out qut.csv
+///   leaktrace coord mycase --network co-retweet --window 60 --engine spark --master spark://head:7077 \
+///       --conf spark.executor.memory=8g --posts s3a://bucket/case-posts/
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
     /// The case folder.
     pub dir: PathBuf,
-    /// Networks to compute, comma-separated.
-    #[arg(long, value_name = "NAME[,NAME...]", required = true)]
-    pub network: Vec<String>,
-    /// Time window (for sync: bucket size).
-    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
-    pub window: String,
-    /// Drop edges lighter than this.
-    #[arg(long, value_name = "K", default_value_t = 2)]
-    pub min_weight: u64,
-    /// Reproduce another tool's results: qut.
-    #[arg(long, value_name = "TOOL")]
-    pub compat: Option<String>,
-    /// co-similar-text: Jaccard similarity threshold, in (0, 1].
-    #[arg(long, value_name = "T", default_value_t = 0.8, allow_hyphen_values = true)]
-    pub similarity: f64,
-    /// co-similar-text: ignore posts with fewer distinct words [default: 5; 1 with --compat qut].
-    #[arg(long, value_name = "N")]
-    pub min_tokens: Option<usize>,
-    /// sync: keep pairs whose shared buckets have at most this probability by chance.
-    #[arg(long, value_name = "P", default_value_t = 1e-6)]
-    pub sync_p: f64,
-    /// Do not keep the pairs of posts behind each edge (smaller results on huge networks).
-    #[arg(long)]
-    pub no_evidence: bool,
+    #[command(flatten)]
+    pub net: NetworkArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Also write the network here: .csv, .gexf, .graphml, .parquet or .json.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Do not store the run in the case (only --out).
     #[arg(long)]
     pub no_store: bool,
-    /// Memory for the table of account pairs (512M, 8G) [default: half the memory available].
-    #[arg(long, value_name = "SIZE", value_parser = crate::text::parse_size)]
-    pub memory: Option<u64>,
     /// Fail instead of waiting when another process writes the case.
     #[arg(long)]
     pub no_wait: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// Parameters from the command line, checked before any work.
-pub fn params_from(
-    network: &[String],
-    window: &str,
-    min_weight: u64,
-    compat: Option<&str>,
-    similarity: f64,
-    min_tokens: Option<usize>,
-    sync_p: f64,
-) -> Result<Params> {
-    let networks = Network::parse_list(&network.join(","))?;
-    let window_ms = parse_duration(window)?;
-    let compat = match compat {
-        None => None,
-        Some("qut") => Some(Compat::Qut),
-        Some(other) => bail!("unknown --compat {other:?}; the one known tool is qut"),
-    };
-    let mut p = match compat {
-        Some(Compat::Qut) => Params::qut(networks, window_ms, min_weight),
-        None => Params::new(networks, window_ms),
-    };
-    p.min_weight = min_weight;
-    p.similarity = similarity;
-    if let Some(n) = min_tokens {
-        p.min_tokens = n;
-    }
-    p.sync_max_p = sync_p;
-    p.validate()?;
-    Ok(p)
+    /// No progress display.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let mut params = params_from(
-        &args.network,
-        &args.window,
-        args.min_weight,
-        args.compat.as_deref(),
-        args.similarity,
-        args.min_tokens,
-        args.sync_p,
-    )?;
-    params.evidence = !args.no_evidence;
-    if let Some(m) = args.memory {
-        leaktrace_coord::set_memory_limit(m);
-    }
+    let params = args.net.params()?;
+    args.net.set_memory();
+    args.engine.spark()?;
     if let Some(out) = &args.out {
         export::Format::from_path(out)?;
     }
     let case = Case::open(&args.dir)?;
     let started = Instant::now();
-    let result = compute(&case, &params)?;
+    let result = args.engine.compute(&case, &params, args.quiet)?;
     let computed = started.elapsed();
     let run = if args.no_store {
         None
@@ -168,7 +119,7 @@ pub fn run(args: Args) -> Result<()> {
     let summary = leaktrace_coord::results_summary(&result);
     // Everything is written; freeing millions of strings one by one would
     // only delay the exit (a fifth of a co-link run on the IRA sample).
-    let posts = result.posts.len();
+    let posts = result.posts_read;
     std::mem::forget(result);
     if args.json {
         let mut v = summary;

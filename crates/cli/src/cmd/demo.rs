@@ -123,25 +123,18 @@ pub fn run(args: Args) -> Result<()> {
         "== Which accounts acted in concert? (co-retweet, co-tweet, co-similar-text and co-link within 10 minutes)"
     );
     println!();
-    clusters::run(clusters::Args {
-        dir: args.case.clone(),
-        run: None,
-        network: vec![DEMO_NETWORKS.into()],
-        window: Some("10m".into()),
-        min_weight: 2,
-        similarity: 0.8,
-        method: "louvain".into(),
-        resolution: 1.0,
-        min_size: 2,
-        label: Some("account_category".into()),
-        compare_label: None,
-        top: 5,
-        out: None,
-        no_store: false,
-        no_evidence: false,
-        memory: None,
-        json: false,
-    })?;
+    let case = args.case.display().to_string();
+    clusters::run(parsed_clusters_args(&[
+        &case,
+        "--network",
+        DEMO_NETWORKS,
+        "--window",
+        "10m",
+        "--label",
+        "account_category",
+        "--top",
+        "5",
+    ]))?;
     println!();
     println!("Next: draw the network in Gephi with");
     println!("  leaktrace coord {} --network co-retweet --window 10m --out network.gexf", args.case.display());
@@ -155,4 +148,17 @@ pub fn run(args: Args) -> Result<()> {
     println!();
     println!("== Open this address in your browser (Ctrl-C stops the server):");
     serve::serve(&args.case, bind, args.token)
+}
+
+/// `clusters` arguments as the command line gives them: every flag keeps the
+/// default it has there.
+fn parsed_clusters_args(argv: &[&str]) -> clusters::Args {
+    #[derive(clap::Parser)]
+    struct Line {
+        #[command(flatten)]
+        args: clusters::Args,
+    }
+    <Line as clap::Parser>::try_parse_from(std::iter::once("clusters").chain(argv.iter().copied()))
+        .expect("the demo's clusters flags are valid")
+        .args
 }

@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod ingest_article;
 pub mod ingest_mail;
 pub mod leadlag;
+pub mod network_args;
 pub mod report;
 pub mod search;
 pub mod serve;
