@@ -63,7 +63,7 @@ use crate::text::thousands;
 /// exactly; only they come back, and the run is stored like any other.
 /// Needs spark-submit (`pip install pyspark`, or SPARK_HOME) and Java 17.
 /// --posts URL reads a posts table the cluster can reach (write one with
-/// `leaktrace export CASE --format parquet --out DIR`).
+/// `leaktrace export CASE --format parquet --out DIR` and copy it there).
 ///
 /// Examples:
 ///   leaktrace coord mycase --network co-retweet,co-link --window 60s --out edges.gexf

@@ -111,8 +111,8 @@ pub struct EngineArgs {
     #[arg(long, value_name = "PATH")]
     pub spark_submit: Option<PathBuf>,
     /// The posts table where the cluster reads it (s3a://..., hdfs://..., a
-    /// path), as `leaktrace export --format parquet` writes it [default: the
-    /// case's own posts/].
+    /// path): a copy of the folder `leaktrace export --format parquet` writes
+    /// [default: the case's own posts/].
     #[arg(long, value_name = "URL")]
     pub posts: Option<String>,
 }
