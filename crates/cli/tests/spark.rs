@@ -3,15 +3,24 @@
 //! four in `--compat qut`, must give the same edges (as a set) and the same
 //! evidence (as a multiset), and the run is stored like a native one.
 //!
+//! The same comparison runs on `local[2]` and on a standalone cluster the
+//! test starts on loopback (a master and two workers, separate processes),
+//! where one worker is killed while the job runs.
+//!
 //! Needs `spark-submit` (pyspark from PyPI) and Java, which `cargo test`
 //! alone does not assume: the tests are ignored there and `.ci/run` runs
 //! them with `--ignored` after installing both.
 
 mod common;
 
-use std::path::Path;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
-use common::{fails, lt, ok};
+use common::{command, fails, lt, ok};
 use leaktrace_coord::results::{StoredEvidence, read_evidence};
 
 const ALL: &str = "co-retweet,co-tweet,co-similar-text,co-link,co-domain,co-hashtag,co-mention,co-reply,sync";
@@ -52,8 +61,22 @@ fn run_id(json: &str) -> i64 {
     serde_json::from_str::<serde_json::Value>(json).unwrap()["run"].as_i64().expect("a stored run")
 }
 
-fn compare(case: &Path, tmp: &Path, networks: &str, window: &str, extra: &[&str], spark_extra: &[&str]) {
-    let label = format!("{networks} {window} {extra:?}");
+/// While a Spark run goes on: when to act (polled), and the act.
+type During<'a> = (&'a dyn Fn() -> bool, &'a dyn Fn());
+
+/// How the Spark side of a comparison runs.
+struct On<'a> {
+    master: &'a str,
+    /// Extra flags for the Spark run (`--posts`, `--conf`).
+    flags: &'a [&'a str],
+    /// Called once while the Spark run is under way (after `started`
+    /// says so), e.g. to kill a worker.
+    during: Option<During<'a>>,
+}
+
+/// Returns the stored Spark run.
+fn compare(case: &Path, tmp: &Path, networks: &str, window: &str, extra: &[&str], on: On) -> serde_json::Value {
+    let label = format!("{networks} {window} {extra:?} on {}", on.master);
     let (native_csv, spark_csv) = (tmp.join("native.csv"), tmp.join("spark.csv"));
     let mut base: Vec<&dyn AsRef<std::ffi::OsStr>> =
         vec![&"coord", &case, &"--network", &networks, &"--window", &window, &"--min-weight", &"1", &"--json"];
@@ -70,15 +93,29 @@ fn compare(case: &Path, tmp: &Path, networks: &str, window: &str, extra: &[&str]
         &"--engine",
         &"spark",
         &"--master",
-        &"local[2]",
+        &on.master,
         &"--conf",
         &"spark.sql.shuffle.partitions=4",
         &"-q",
     ]);
-    for e in spark_extra {
+    for e in on.flags {
         spark.push(e);
     }
-    let out = ok(lt(&spark));
+    let out = match on.during {
+        None => ok(lt(&spark)),
+        Some((started, act)) => {
+            let mut c = command();
+            c.args(spark.iter().map(|a| a.as_ref())).stdout(Stdio::piped()).stderr(Stdio::piped());
+            let child = c.spawn().expect("run leaktrace");
+            let deadline = Instant::now() + Duration::from_secs(300);
+            while !started() {
+                assert!(Instant::now() < deadline, "{label}: the Spark job did not get under way in 300 s");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            act();
+            ok(child.wait_with_output().expect("wait for leaktrace"))
+        }
+    };
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let spark_run = v["run"].as_i64().unwrap();
     let (n, s) = (sorted_lines(&native_csv), sorted_lines(&spark_csv));
@@ -94,8 +131,142 @@ fn compare(case: &Path, tmp: &Path, networks: &str, window: &str, extra: &[&str]
     // Stored like a native run, with where it was computed.
     let run = leaktrace_store::Case::open(case).unwrap().run(spark_run).unwrap().expect("the Spark run is listed");
     assert_eq!(run.summary["engine"]["name"], "spark", "{label}: the stored run does not say it ran on Spark");
-    assert_eq!(run.summary["engine"]["master"], "local[2]", "{label}: {}", run.summary);
+    assert_eq!(run.summary["engine"]["master"], on.master, "{label}: {}", run.summary);
     assert_eq!(v["posts"], 6448, "{label}: posts read by the job");
+    eprintln!("{label}: identical; Spark's totals: {}", run.summary["engine"]["metrics"]["total"]);
+    run.summary
+}
+
+/// The Spark of the installed pyspark (its `bin/spark-class` starts the
+/// cluster's daemons).
+fn spark_home() -> PathBuf {
+    let out = Command::new("python3")
+        .args(["-c", "import os, pyspark; print(os.path.dirname(pyspark.__file__))"])
+        .output()
+        .expect("run python3");
+    assert!(out.status.success(), "pyspark is not installed: {}", String::from_utf8_lossy(&out.stderr));
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+/// A port on 127.0.0.1 free a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// GET a JSON document from a web UI on 127.0.0.1 (master, or driver);
+/// `None` while nothing answers there.
+fn get_json(port: u16, path: &str) -> Option<serde_json::Value> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut body = Vec::new();
+    s.read_to_end(&mut body).ok()?;
+    let text = String::from_utf8_lossy(&body);
+    let (head, json) = text.split_once("\r\n\r\n")?;
+    if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+        return None;
+    }
+    serde_json::from_str(json).ok()
+}
+
+/// A Spark standalone cluster on loopback: a master and two workers (one
+/// core, 1 GiB each), separate processes in their own process groups, every
+/// port on 127.0.0.1 (`SPARK_LOCAL_IP`, `--host`), stopped by process id
+/// (with the executors they started) when dropped.
+struct Cluster {
+    master: Child,
+    workers: Vec<Child>,
+    port: u16,
+    ui: u16,
+}
+
+impl Cluster {
+    fn start(dir: &Path) -> Cluster {
+        let class = spark_home().join("bin/spark-class");
+        let daemon = |args: &[&str], log: &str| -> Child {
+            let log = std::fs::File::create(dir.join(log)).unwrap();
+            Command::new(&class)
+                .args(args)
+                .env("SPARK_LOCAL_IP", "127.0.0.1")
+                .env("SPARK_LOCAL_DIRS", dir)
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .process_group(0)
+                .spawn()
+                .expect("start spark-class")
+        };
+        let (port, ui) = (free_port(), free_port());
+        let (p, u) = (port.to_string(), ui.to_string());
+        let master = daemon(
+            &["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", &p, "--webui-port", &u],
+            "master.log",
+        );
+        let mut cluster = Cluster { master, workers: Vec::new(), port, ui };
+        cluster.wait_for(|s| s["url"].is_string(), "the master");
+        let url = cluster.url();
+        for i in 0..2 {
+            let work = dir.join(format!("worker-{i}"));
+            std::fs::create_dir_all(&work).unwrap();
+            let w = work.display().to_string();
+            cluster.workers.push(daemon(
+                &[
+                    "org.apache.spark.deploy.worker.Worker",
+                    &url,
+                    "--host",
+                    "127.0.0.1",
+                    "--cores",
+                    "1",
+                    "--memory",
+                    "1g",
+                    "--webui-port",
+                    "0",
+                    "--work-dir",
+                    &w,
+                ],
+                &format!("worker-{i}.log"),
+            ));
+        }
+        cluster.wait_for(|s| s["aliveworkers"] == 2, "two workers");
+        cluster
+    }
+
+    fn url(&self) -> String {
+        format!("spark://127.0.0.1:{}", self.port)
+    }
+
+    /// The master's state, as its web UI serves it.
+    fn state(&self) -> Option<serde_json::Value> {
+        get_json(self.ui, "/json/")
+    }
+
+    fn wait_for(&self, ready: impl Fn(&serde_json::Value) -> bool, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !self.state().is_some_and(|s| ready(&s)) {
+            assert!(Instant::now() < deadline, "{what} of the test cluster did not come up in 120 s");
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for child in self.workers.iter_mut().chain([&mut self.master]) {
+            // The group holds the daemon and the executors a worker started.
+            // SAFETY: kill(2) on a process group this test created; no memory is involved.
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Stages of the application the driver on `ui` runs: (complete, active).
+fn driver_stages(ui: u16) -> Option<(usize, usize)> {
+    let apps = get_json(ui, "/api/v1/applications")?;
+    let id = apps.get(0)?["id"].as_str()?.to_string();
+    let stages = get_json(ui, &format!("/api/v1/applications/{id}/stages"))?;
+    let count = |status: &str| stages.as_array().map_or(0, |a| a.iter().filter(|s| s["status"] == status).count());
+    Some((count("COMPLETE"), count("ACTIVE")))
 }
 
 #[test]
@@ -104,13 +275,51 @@ fn spark_gives_the_native_edges_and_evidence_for_every_network() {
     let tmp = tempfile::tempdir().unwrap();
     let case = tmp.path().join("case");
     ok(lt(&[&"demo", &"--case", &case, &"--no-serve", &"-q"]));
-    compare(&case, tmp.path(), ALL, "10m", &[], &[]);
+    compare(&case, tmp.path(), ALL, "10m", &[], On { master: "local[2]", flags: &[], during: None });
     // The toolkit's four, from a copy of the posts tables as `export --format parquet` writes it.
     let copy = tmp.path().join("posts-copy");
     ok(lt(&[&"export", &case, &"--format", &"parquet", &"--out", &copy]));
     assert!(copy.join("source=1/part-00000.parquet").is_file(), "the export keeps the partition layout");
     let copy = copy.display().to_string();
-    compare(&case, tmp.path(), QUT, "60", &["--compat", "qut"], &["--posts", &copy]);
+    let on = On { master: "local[2]", flags: &["--posts", &copy], during: None };
+    compare(&case, tmp.path(), QUT, "60", &["--compat", "qut"], on);
+}
+
+#[test]
+#[ignore = "needs spark-submit (pyspark) and Java; .ci/run runs it with --ignored"]
+fn spark_on_a_standalone_cluster_gives_the_native_edges_even_when_a_worker_dies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("case");
+    ok(lt(&[&"demo", &"--case", &case, &"--no-serve", &"-q"]));
+    let mut cluster = Cluster::start(tmp.path());
+    let url = cluster.url();
+    // Kill a worker (kill -9, by its process id) once the job has finished
+    // two stages and is running another: Spark re-runs what was lost on the
+    // other worker, and the edges and evidence are still the native ones.
+    // From then on the job runs on one worker.
+    let driver_ui = free_port();
+    let ui_conf = format!("spark.ui.port={driver_ui}");
+    let victim = cluster.workers[0].id() as i32;
+    let started = || driver_stages(driver_ui).is_some_and(|(done, active)| done >= 2 && active >= 1);
+    let kill = || {
+        // SAFETY: kill(2) on a process this test started; no memory is involved.
+        assert_eq!(unsafe { libc::kill(victim, libc::SIGKILL) }, 0, "kill -9 {victim}");
+    };
+    let flags = ["--conf", &ui_conf];
+    let on = On { master: &url, flags: &flags, during: Some((&started, &kill)) };
+    let summary = compare(&case, tmp.path(), ALL, "10m", &[], on);
+    // The kill cost the job work that Spark did again (a lost executor's
+    // shuffle output is fetched in vain, and its stage runs again).
+    let total = &summary["engine"]["metrics"]["total"];
+    let redone = total["stage_retries"].as_u64().unwrap_or(0) + total["failed_tasks"].as_u64().unwrap_or(0);
+    assert!(redone > 0, "no stage or task was run again after the kill: {total}");
+    let status = cluster.workers[0].try_wait().unwrap();
+    assert!(status.is_some(), "the killed worker is still running");
+    let state = cluster.state().expect("the master still answers");
+    assert_eq!(state["aliveworkers"], 1, "the master should count one worker alive: {state}");
+    let done = state["completedapps"].as_array().expect("completed applications");
+    assert!(done.len() == 1 && done[0]["state"] == "FINISHED", "the job finished: {state}");
+    drop(cluster);
 }
 
 #[test]

@@ -1472,9 +1472,10 @@ def _get_json(url, timeout=10):
 
 
 def stage_metrics(sc):
-    """Per stage: tasks, shuffle bytes written, and the largest task's input
-    and shuffle-read records and run time, from the driver's status REST API
-    (empty when the UI is disabled or unreachable)."""
+    """Per stage: tasks, shuffle bytes written, the largest task's input and
+    shuffle-read records and run time, and the median task's shuffle-read
+    records, from the driver's status REST API (empty when the UI is
+    disabled or unreachable)."""
     url = sc.uiWebUrl
     if not url:
         return {}
@@ -1492,6 +1493,8 @@ def stage_metrics(sc):
                 continue
             row = {
                 "stage": s["stageId"],
+                "attempt": s["attemptId"],
+                "failed_tasks": s.get("numFailedTasks", 0),
                 "name": s.get("name", "").split(" at ")[0],
                 "tasks": s.get("numTasks", 0),
                 "input_records": s.get("inputRecords", 0),
@@ -1499,16 +1502,26 @@ def stage_metrics(sc):
                 "shuffle_write_bytes": s.get("shuffleWriteBytes", 0),
             }
             try:
-                q = _get_json("%s/stages/%d/%d/taskSummary?quantiles=1.0" % (base, s["stageId"], s["attemptId"]))
-                row["max_task_input_records"] = int(q["inputMetrics"]["recordsRead"][0])
-                row["max_task_shuffle_read_records"] = int(q["shuffleReadMetrics"]["readRecords"][0])
-                row["max_task_ms"] = int(q["executorRunTime"][0])
+                q = _get_json("%s/stages/%d/%d/taskSummary?quantiles=0.5,1.0" % (base, s["stageId"], s["attemptId"]))
+                row["max_task_input_records"] = int(q["inputMetrics"]["recordsRead"][1])
+                row["median_task_shuffle_read_records"] = int(q["shuffleReadMetrics"]["readRecords"][0])
+                row["max_task_shuffle_read_records"] = int(q["shuffleReadMetrics"]["readRecords"][1])
+                row["max_task_ms"] = int(q["executorRunTime"][1])
             except Exception:
                 pass
             out.append(row)
+        # The stage whose largest task read the most shuffled records: where
+        # skew would show (a hot object's task far above the median one).
+        widest = max(out, key=lambda r: r.get("max_task_shuffle_read_records", 0), default={})
         total = {
             "stages": len(out),
+            "widest_stage": {
+                k: widest.get(k)
+                for k in ("stage", "name", "tasks", "median_task_shuffle_read_records", "max_task_shuffle_read_records")
+            },
             "tasks": sum(r["tasks"] for r in out),
+            "failed_tasks": sum(r["failed_tasks"] for r in out),
+            "stage_retries": sum(1 for r in out if r["attempt"] > 0),
             "shuffle_write_bytes": sum(r["shuffle_write_bytes"] for r in out),
             "max_task_input_records": max((r.get("max_task_input_records", 0) for r in out), default=0),
             "max_task_shuffle_read_records": max((r.get("max_task_shuffle_read_records", 0) for r in out), default=0),
