@@ -40,6 +40,27 @@ pub fn parse_size(s: &str) -> anyhow::Result<u64> {
     }
 }
 
+/// Quote a CSV field when it needs it.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// Milliseconds as "3 min", "1 h 05 min", "40 s", "-10 min".
+pub fn duration(ms: f64) -> String {
+    let sign = if ms < 0.0 { "-" } else { "" };
+    let s = (ms.abs() / 1000.0).round() as i64;
+    let body = if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        if s % 60 == 0 { format!("{} min", s / 60) } else { format!("{} min {:02} s", s / 60, s % 60) }
+    } else if s < 86_400 {
+        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{} d {:02} h", s / 86_400, (s % 86_400) / 3600)
+    };
+    format!("{sign}{body}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

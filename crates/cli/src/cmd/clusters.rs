@@ -12,7 +12,7 @@ use leaktrace_store::Case;
 use serde_json::json;
 
 use super::network_args::{EngineArgs, NetworkArgs};
-use crate::text::{rfc3339_ms, thousands};
+use crate::text::{csv_field, rfc3339_ms, thousands};
 
 /// Find clusters of coordinated accounts in one co-action network or several
 /// combined (their edge weights summed).
@@ -255,6 +255,3 @@ fn write_membership(
     Ok(())
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-}

@@ -9,8 +9,7 @@ use leaktrace_timeline::objects::Object;
 use leaktrace_timeline::posts::{PostFilter, load_posts_where};
 use leaktrace_timeline::runs::{parse_bound, save_run};
 
-use crate::cmd::leadlag::duration;
-use crate::text::{rfc3339_ms, thousands};
+use crate::text::{csv_field, duration, rfc3339_ms, thousands};
 
 /// Who posted something first, and how it spread.
 ///
@@ -99,11 +98,6 @@ fn accounts_csv(f: &FirstAppearance) -> String {
         ));
     }
     w
-}
-
-/// Quote a CSV field when it needs it.
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
 fn one_line(s: &str, max: usize) -> String {

@@ -11,7 +11,7 @@ use leaktrace_timeline::objects::ObjectKind;
 use leaktrace_timeline::posts::{PostFilter, load_posts_where};
 use leaktrace_timeline::runs::{parse_bound, save_run};
 
-use crate::cmd::first::csv_field;
+use crate::text::{csv_field, duration};
 use crate::text::rfc3339_ms;
 
 /// How fast followers act after a leader, and whether that is chance.
@@ -79,22 +79,6 @@ pub struct Args {
     /// Do not record the run in the case.
     #[arg(long)]
     pub no_store: bool,
-}
-
-/// Milliseconds as "3 min", "1 h 05 min", "40 s", "-10 min".
-pub fn duration(ms: f64) -> String {
-    let sign = if ms < 0.0 { "-" } else { "" };
-    let s = (ms.abs() / 1000.0).round() as i64;
-    let body = if s < 60 {
-        format!("{s} s")
-    } else if s < 3600 {
-        if s % 60 == 0 { format!("{} min", s / 60) } else { format!("{} min {:02} s", s / 60, s % 60) }
-    } else if s < 86_400 {
-        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
-    } else {
-        format!("{} d {:02} h", s / 86_400, (s % 86_400) / 3600)
-    };
-    format!("{sign}{body}")
 }
 
 fn accounts(spec: &str) -> BTreeSet<String> {

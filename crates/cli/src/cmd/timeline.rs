@@ -14,8 +14,8 @@ use leaktrace_timeline::posts::{PostFilter, load_posts_where};
 use leaktrace_timeline::runs::{parse_bound, save_run};
 use serde::Serialize;
 
-use crate::cmd::first::csv_field;
-use crate::cmd::leadlag::{account_set, duration};
+use crate::cmd::leadlag::account_set;
+use crate::text::{csv_field, duration};
 use crate::text::{rfc3339_ms, thousands};
 
 /// One time axis for the posts, emails, articles and declared events of a case.
