@@ -254,4 +254,3 @@ fn write_membership(
     std::fs::write(path, out).with_context(|| path.display().to_string())?;
     Ok(())
 }
-

@@ -11,8 +11,8 @@ use leaktrace_timeline::objects::ObjectKind;
 use leaktrace_timeline::posts::{PostFilter, load_posts_where};
 use leaktrace_timeline::runs::{parse_bound, save_run};
 
-use crate::text::{csv_field, duration};
 use crate::text::rfc3339_ms;
+use crate::text::{csv_field, duration};
 
 /// How fast followers act after a leader, and whether that is chance.
 ///
