@@ -40,6 +40,11 @@ JOB_VERSION = 1
 # Above this many actions in one (object, time bucket) group, the group's
 # share of the windowed self-join is split over a grid of tasks.
 DEFAULT_HOT_OBJECT_ACTIONS = 10_000
+# The Spark conf key that overrides it (see main).
+HOT_CONF = "spark.leaktrace.hotObjectActions"
+
+# Rows per partition brought to the driver at once (Job.fetch).
+FETCH_ROWS = 500_000
 
 NETWORKS = [
     "co-retweet",
@@ -995,6 +1000,18 @@ class Job:
         self.cached.append(df)
         return df
 
+    def fetch(self, df, *columns):
+        """The rows of `df` on the driver, a few partitions at a time.
+
+        toLocalIterator runs one Spark job per partition, and after a join
+        there are spark.sql.shuffle.partitions of them (200 by default: 200
+        jobs of a second each, most of them empty). So the rows are persisted,
+        counted, and merged (coalesce, no shuffle) into partitions of about
+        FETCH_ROWS rows, which also bounds what the driver holds at once."""
+        df = self.persist(df.select(*columns))
+        n = df.count()
+        return df.coalesce(max(1, -(-n // FETCH_ROWS))).toLocalIterator()
+
     # -- the windowed self-join ------------------------------------------------
 
     def co_pairs(self, acts, window, fields, one_bucket=False):
@@ -1390,7 +1407,7 @@ class Job:
                 edges = edges.join(acc.select(F.col("a").alias("d"), F.col("account").alias("target")), "d")
                 edges = self.persist(edges)
                 n_edges = 0
-                for r in edges.select("source", "target", "weight", "events", "p_value", "s", "d").toLocalIterator():
+                for r in self.fetch(edges, "source", "target", "weight", "events", "p_value", "s", "d"):
                     ef.write(
                         json.dumps(
                             {
@@ -1412,10 +1429,11 @@ class Job:
                 n_ev = 0
                 if evf is not None and n_edges > 0:
                     kept = edges.select("s", "d", "source", "target")
-                    rows = ev.join(kept, ["s", "d"]).select(
-                        "source", "target", "object", "post_1", "time_1", "post_2", "time_2", "similarity"
+                    rows = self.fetch(
+                        ev.join(kept, ["s", "d"]),
+                        "source", "target", "object", "post_1", "time_1", "post_2", "time_2", "similarity",
                     )
-                    for r in rows.toLocalIterator():
+                    for r in rows:
                         evf.write(
                             json.dumps(
                                 {
@@ -1446,7 +1464,7 @@ class Job:
         names = {}
         if accounts:
             want = self.spark.createDataFrame([(k,) for k in accounts], "account string")
-            for r in self.accounts.join(want, "account").toLocalIterator():
+            for r in self.fetch(self.accounts.join(want, "account"), "account", "name"):
                 names[r["account"]] = r["name"]
         with open(os.path.join(self.out, "accounts.jsonl"), "w", encoding="utf-8") as af:
             for acct, rank in sorted(accounts.items(), key=lambda kv: kv[1]):
@@ -1455,7 +1473,12 @@ class Job:
         summary = {
             "posts": self.posts_read,
             "networks": summary_nets,
-            "spark": {"version": self.spark.version, "master": sc.master, "app_id": sc.applicationId},
+            "spark": {
+                "version": self.spark.version,
+                "master": sc.master,
+                "app_id": sc.applicationId,
+                "hot_object_actions": self.H,
+            },
             "metrics": stage_metrics(sc),
             "seconds": round(time.time() - t0, 3),
         }
@@ -1547,6 +1570,14 @@ def main(argv):
         spark.sparkContext.setLogLevel("WARN")
         if params["shuffle_partitions"]:
             spark.conf.set("spark.sql.shuffle.partitions", str(params["shuffle_partitions"]))
+        # `leaktrace coord --engine spark --conf spark.leaktrace.hotObjectActions=N`
+        # sets the skew split's threshold (0: never split) without a params file.
+        hot = spark.conf.get(HOT_CONF, None)
+        if hot is not None:
+            try:
+                params["hot_object_actions"] = int(hot)
+            except ValueError:
+                raise JobError("--conf %s=%s: not an integer" % (HOT_CONF, hot)) from None
         progress(
             "Spark %s on %s (%s), networks %s"
             % (spark.version, spark.sparkContext.master, spark.sparkContext.applicationId, ",".join(params["networks"]))
