@@ -1007,10 +1007,13 @@ class Job:
         there are spark.sql.shuffle.partitions of them (200 by default: 200
         jobs of a second each, most of them empty). So the rows are persisted,
         counted, and merged (coalesce, no shuffle) into partitions of about
-        FETCH_ROWS rows, which also bounds what the driver holds at once."""
-        df = self.persist(df.select(*columns))
+        FETCH_ROWS rows, which also bounds what the driver holds at once.
+        A `df` already persisted is counted and read from its cache, not
+        cached a second time."""
+        if not df.is_cached:
+            df = self.persist(df)
         n = df.count()
-        return df.coalesce(max(1, -(-n // FETCH_ROWS))).toLocalIterator()
+        return df.select(*columns).coalesce(max(1, -(-n // FETCH_ROWS))).toLocalIterator()
 
     # -- the windowed self-join ------------------------------------------------
 
