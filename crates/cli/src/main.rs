@@ -43,6 +43,9 @@ enum Command {
     Clusters(cmd::clusters::Args),
     Export(cmd::export::Args),
     Verify(cmd::verify::Args),
+    /// Recover DKIM keys from the leak itself, and list key archives.
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCommand),
     Search(cmd::search::Args),
     Timeline(cmd::timeline::Args),
     Leadlag(cmd::leadlag::Args),
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Clusters(a) => cmd::clusters::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::Verify(a) => cmd::verify::run(a),
+        Command::Keys(c) => cmd::keys::run(c),
         Command::Search(a) => cmd::search::run(a),
         Command::Timeline(a) => cmd::timeline::run(a),
         Command::Leadlag(a) => cmd::leadlag::run(a),

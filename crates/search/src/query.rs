@@ -134,9 +134,9 @@ impl Compiler<'_> {
     /// catalog) is `verdict`.
     fn dkim(&self, verdict: &str) -> Result<Box<dyn Query>> {
         let v = verdict.trim().to_ascii_lowercase();
-        if !matches!(v.as_str(), "verified" | "weak" | "unverified" | "unsigned") {
+        if !matches!(v.as_str(), "verified" | "weak" | "consistent" | "unverified" | "unsigned") {
             return Err(SearchError::Query(format!(
-                "dkim:{verdict}: the verdicts are verified, unverified, unsigned and weak (SHA-1 only)"
+                "dkim:{verdict}: the verdicts are verified, unverified, unsigned, weak (SHA-1 only) and consistent (key recovered from the evidence)"
             )));
         }
         let ids: Vec<String> = self

@@ -33,6 +33,19 @@ pub(crate) enum HashAlg {
 }
 
 impl HashAlg {
+    /// The DigestInfo prefix of PKCS#1 v1.5 signatures (RFC 8017 §9.2, note 1).
+    pub(crate) fn digest_info_prefix(self) -> &'static [u8] {
+        match self {
+            HashAlg::Sha1 => {
+                &[0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14]
+            }
+            HashAlg::Sha256 => &[
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+                0x04, 0x20,
+            ],
+        }
+    }
+
     pub(crate) fn digest(self, data: &[u8]) -> Vec<u8> {
         match self {
             HashAlg::Sha1 => Sha1::digest(data).to_vec(),
@@ -272,16 +285,7 @@ pub(crate) fn signed_data(
 pub(crate) fn crypto_verify(key: &PublicKey, alg: (KeyAlg, HashAlg), digest: &[u8], sig: &[u8]) -> bool {
     match (key, alg.0) {
         (PublicKey::Rsa { key, prepared, .. }, KeyAlg::Rsa) => {
-            // DigestInfo prefixes (RFC 8017 §9.2, note 1).
-            let prefix: &[u8] = match alg.1 {
-                HashAlg::Sha1 => {
-                    &[0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14]
-                }
-                HashAlg::Sha256 => &[
-                    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
-                    0x00, 0x04, 0x20,
-                ],
-            };
+            let prefix = alg.1.digest_info_prefix();
             match prepared {
                 Some(p) => p.verify(prefix, digest, sig),
                 None => {
@@ -333,8 +337,18 @@ pub fn alignment(d: &str, from_domain: Option<&str>) -> &'static str {
 
 /// Outcome of the key lookup for one signature.
 enum KeyOutcome {
-    Found { record: Arc<KeyRecord>, header: Check },
-    Problem { reason: &'static str, explanation: String, record: Option<Arc<KeyRecord>> },
+    /// `independent_failed`: a recovered key verified, and this record of the
+    /// same name from an independent source did not.
+    Found {
+        record: Arc<KeyRecord>,
+        header: Check,
+        independent_failed: Option<Arc<KeyRecord>>,
+    },
+    Problem {
+        reason: &'static str,
+        explanation: String,
+        record: Option<Arc<KeyRecord>>,
+    },
 }
 
 /// Verify one signature; `idx` is its field's index in the message.
@@ -443,9 +457,14 @@ pub(crate) fn verify_signature(ctx: &MessageContext<'_>, idx: usize, keys: &KeyA
     // Key and header signature.
     let key = find_key(keys, &tags, alg, ctx, idx);
     let mut key_problem = None;
+    // Some(_) when the key that verified was recovered from the evidence.
+    let mut recovered: Option<Option<Arc<KeyRecord>>> = None;
     match key {
-        KeyOutcome::Found { record, header } => {
+        KeyOutcome::Found { record, header, independent_failed } => {
             rep.header_signature = header;
+            if header == Check::Pass && record.recovered {
+                recovered = Some(independent_failed);
+            }
             if let KeyState::Usable(PublicKey::Rsa { bits, .. }) = &record.state {
                 rep.key_bits = Some(*bits);
             }
@@ -561,7 +580,27 @@ pub(crate) fn verify_signature(ctx: &MessageContext<'_>, idx: usize, keys: &KeyA
         if rep.warnings.iter().any(|w| w == "expired_now") {
             e.push_str(" The signature's expiry (x=) has passed today, but had not at the message's Date.");
         }
-        if alg.1 == HashAlg::Sha1 {
+        if let Some(independent_failed) = recovered {
+            // The key is only as good as its source, and this one is the
+            // evidence: the words below are meant to be quoted as they are.
+            e = format!(
+                "Headers and body match the signature, but under a key recovered from the messages themselves ({}), not one published by {d} and archived independently. That shows these signatures were made with one key; it does not show the key was {d}'s: whoever assembled the messages could have signed them all with a key of their own.",
+                rep.key_source.as_deref().unwrap_or("key archive"),
+                d = tags.d
+            );
+            if let Some(f) = independent_failed {
+                e.push_str(&format!(
+                    " The independently archived key for {}._domainkey.{} ({}) does not verify this signature.",
+                    tags.s, tags.d, f.origin
+                ));
+            }
+            if alg.1 == HashAlg::Sha1 {
+                e.push_str(" It also uses SHA-1 (a=rsa-sha1), which RFC 8301 says verifiers must not accept.");
+            }
+            rep.warnings.push("key_recovered".into());
+            rep.result = SigResult::Consistent;
+            ("key_recovered", e)
+        } else if alg.1 == HashAlg::Sha1 {
             // RFC 8301 §3.1: verifiers MUST NOT consider rsa-sha1 signatures valid.
             e.push_str(
                 " But it uses SHA-1 (a=rsa-sha1), which RFC 8301 says verifiers must not accept: SHA-1 collisions can be computed, so the match is consistent with an authentic message but does not prove it.",
@@ -599,7 +638,10 @@ fn find_key(
     let mut problem: Option<KeyOutcome> = None;
     let mut data: Option<Vec<u8>> = None;
     let mut failed: Option<Arc<KeyRecord>> = None;
-    for record in records {
+    // Records from independent sources first: a key recovered from the
+    // evidence is used only when none of them verifies.
+    let ordered = records.iter().filter(|r| !r.recovered).chain(records.iter().filter(|r| r.recovered));
+    for record in ordered {
         let p = match &record.state {
             KeyState::Revoked => {
                 Some(("key_revoked", format!("The key for {name} is revoked (empty p=) in the archive.")))
@@ -649,12 +691,16 @@ fn find_key(
         });
         let digest = alg.1.digest(data);
         if crypto_verify(k, alg, &digest, &tags.b) {
-            return KeyOutcome::Found { record: record.clone(), header: Check::Pass };
+            return KeyOutcome::Found {
+                record: record.clone(),
+                header: Check::Pass,
+                independent_failed: failed.filter(|f| !f.recovered && record.recovered),
+            };
         }
         failed.get_or_insert(record.clone());
     }
     match failed {
-        Some(record) => KeyOutcome::Found { record, header: Check::Fail },
+        Some(record) => KeyOutcome::Found { record, header: Check::Fail, independent_failed: None },
         None => problem.expect("records were not empty"),
     }
 }

@@ -70,6 +70,10 @@ pub struct KeyRecord {
     /// `t=` flags (`y` testing, `s` strict identity).
     pub flags: Vec<String>,
     pub state: KeyState,
+    /// The record was recovered from signatures in the evidence (`n=` is
+    /// [`crate::recover::RECOVERED_NOTE`]): it shows the signatures are
+    /// consistent with one key, not that the domain published it.
+    pub recovered: bool,
     mail_auth: OnceLock<mail_auth::Txt>,
 }
 
@@ -104,6 +108,7 @@ impl KeyRecord {
                 Err(e) => KeyState::Invalid(e),
             },
         };
+        let recovered = get("n") == Some(crate::recover::RECOVERED_NOTE);
         KeyRecord {
             name: normalise_name(name),
             value: value.to_string(),
@@ -112,6 +117,7 @@ impl KeyRecord {
             hashes,
             flags,
             state,
+            recovered,
             mail_auth: OnceLock::new(),
         }
     }
@@ -126,6 +132,14 @@ impl KeyRecord {
                 mail_auth::common::verify::DomainKey::parse(self.value.as_bytes()).into()
             })
             .clone()
+    }
+
+    /// The RSA modulus, big-endian, of a usable RSA record.
+    pub fn rsa_modulus(&self) -> Option<Vec<u8>> {
+        match &self.state {
+            KeyState::Usable(PublicKey::Rsa { key, .. }) => Some(key.n().to_bytes_be()),
+            _ => None,
+        }
     }
 
     pub fn is_testing(&self) -> bool {

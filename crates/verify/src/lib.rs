@@ -33,6 +33,7 @@ pub mod forensics;
 pub mod keys;
 mod mailauth;
 pub mod message;
+pub mod recover;
 pub mod report;
 mod rsa_verify;
 
@@ -191,6 +192,8 @@ impl Verifier {
             Verdict::Verified
         } else if signatures.iter().any(|s| s.result == SigResult::Weak) {
             Verdict::Weak
+        } else if signatures.iter().any(|s| s.result == SigResult::Consistent) {
+            Verdict::Consistent
         } else {
             Verdict::Unverified
         };

@@ -15,6 +15,11 @@ pub enum Verdict {
     /// which RFC 8301 says verifiers must not accept: SHA-1 collisions can
     /// be computed, so this is consistent with authenticity, not proof.
     Weak,
+    /// No signature passes with a key from an independent source, but one
+    /// checks out with a key recovered from the evidence itself (`leaktrace
+    /// keys recover`): the signatures are consistent with one key, which does
+    /// not show that the signing domain ever published it.
+    Consistent,
     /// Signed, but no signature passes or checks out.
     Unverified,
     /// No DKIM signature at all.
@@ -26,6 +31,7 @@ impl Verdict {
         match self {
             Verdict::Verified => "verified",
             Verdict::Weak => "weak",
+            Verdict::Consistent => "consistent",
             Verdict::Unverified => "unverified",
             Verdict::Unsigned => "unsigned",
         }
@@ -48,6 +54,9 @@ pub enum SigResult {
     Pass,
     /// Headers and body match, but only under SHA-1 (reason `sha1_not_accepted`).
     Weak,
+    /// Headers and body match, but under a key recovered from the evidence
+    /// and found in no independent source (reason `key_recovered`).
+    Consistent,
     Fail,
 }
 
@@ -69,7 +78,8 @@ pub struct SignatureReport {
     /// `partial_body`, `duplicate_signed_header`, `malformed_signature`,
     /// `unsupported_algorithm`, `key_type_mismatch`, `hash_not_allowed`,
     /// `identity_mismatch`, `length_exceeds_body`, `sha1_not_accepted` (it
-    /// would pass, but uses SHA-1: result `weak`).
+    /// would pass, but uses SHA-1: result `weak`), `key_recovered` (it would
+    /// pass, but the key was recovered from the evidence: result `consistent`).
     pub reason: String,
     /// The reason as a sentence a reporter can quote.
     pub explanation: String,

@@ -129,6 +129,7 @@ pub fn verdict_badge(verdict: Option<&str>) -> Markup {
     let (class, label) = match verdict {
         Some("verified") => ("badge ok", "verified"),
         Some("weak") => ("badge bad", "SHA-1 only, not proof"),
+        Some("consistent") => ("badge bad", "key recovered from the leak, not proof"),
         Some("unverified") => ("badge bad", "signed, not verified"),
         Some("unsigned") => ("badge none", "unsigned"),
         Some(other) => ("badge none", other),

@@ -10,6 +10,7 @@ pub mod info;
 pub mod ingest;
 pub mod ingest_article;
 pub mod ingest_mail;
+pub mod keys;
 pub mod leadlag;
 pub mod network_args;
 pub mod report;

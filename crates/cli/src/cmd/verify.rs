@@ -34,6 +34,10 @@ const LINES_SHOWN: usize = 100;
 ///   weak         a signature checks out, but only with SHA-1 (a=rsa-sha1),
 ///                which RFC 8301 forbids accepting: SHA-1 collisions can be
 ///                computed, so it is consistent with authenticity, not proof
+///   consistent   a signature checks out, but only with a key recovered from
+///                the evidence itself (`leaktrace keys recover`): the messages
+///                are consistent with one key, which does not show that the
+///                domain ever published it (reason key_recovered)
 ///   unverified   signed, but no signature checks out (the reason says why)
 ///   unsigned     no DKIM signature
 ///
@@ -85,7 +89,7 @@ pub struct Args {
     /// Print one JSON array with an object per message (summary on stderr).
     #[arg(long)]
     pub json: bool,
-    /// Copy every message into OUTDIR/verified, OUTDIR/unverified or OUTDIR/unsigned,
+    /// Copy every message into OUTDIR/verified, weak, consistent, unverified or unsigned,
     /// and write OUTDIR/report.csv and OUTDIR/report.json. OUTDIR must be new or empty.
     #[arg(long, value_name = "OUTDIR")]
     pub sort_into: Option<PathBuf>,
@@ -466,6 +470,12 @@ impl Output {
             0 => String::new(),
             w => format!(", {} weak (SHA-1 only: not proof)", thousands(w)),
         };
+        let weak = match n("consistent") {
+            0 => weak,
+            c => {
+                format!("{weak}, {} consistent (only with a key recovered from the evidence: not proof)", thousands(c))
+            }
+        };
         writeln!(
             summary,
             "{} messages: {} verified{weak}, {} unverified, {} unsigned",
@@ -527,6 +537,7 @@ fn text_line(item: &Item, r: &MessageReport) -> String {
     let verdict = match r.verdict {
         Verdict::Verified => "verified  ",
         Verdict::Weak => "weak      ",
+        Verdict::Consistent => "consistent",
         Verdict::Unverified => "unverified",
         Verdict::Unsigned => "unsigned  ",
     };
@@ -548,7 +559,7 @@ impl Sorter {
         if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
             bail!("{}: exists and is not empty; --sort-into needs a new or empty folder", dir.display());
         }
-        for sub in ["verified", "weak", "unverified", "unsigned"] {
+        for sub in ["verified", "weak", "consistent", "unverified", "unsigned"] {
             std::fs::create_dir_all(dir.join(sub)).with_context(|| format!("{}: cannot create", dir.display()))?;
         }
         let csv = csv_writer::Csv::create(&dir.join("report.csv"))?;

@@ -41,10 +41,11 @@ pub fn verdict_order(mut counts: Vec<(Option<String>, i64)>) -> Vec<(Option<Stri
     let rank = |v: &Option<String>| match v.as_deref() {
         Some("verified") => 0,
         Some("weak") => 1,
-        Some("unverified") => 2,
-        Some("unsigned") => 3,
-        Some(_) => 4,
-        None => 5,
+        Some("consistent") => 2,
+        Some("unverified") => 3,
+        Some("unsigned") => 4,
+        Some(_) => 5,
+        None => 6,
     };
     counts.sort_by_key(|(v, _)| rank(v));
     counts
