@@ -41,6 +41,11 @@ pub fn adjusted_rand_index<A: Hash + Eq + Clone, B: Hash + Eq + Clone>(pairs: &[
     (index - expected) / (max - expected)
 }
 
+fn sum_sorted(mut terms: Vec<f64>) -> f64 {
+    terms.sort_by(f64::total_cmp);
+    terms.iter().sum()
+}
+
 /// Normalised mutual information, MI / mean(H(a), H(b)).
 pub fn normalized_mutual_info<A: Hash + Eq + Clone, B: Hash + Eq + Clone>(pairs: &[(A, B)]) -> f64 {
     let n = pairs.len() as f64;
@@ -48,16 +53,21 @@ pub fn normalized_mutual_info<A: Hash + Eq + Clone, B: Hash + Eq + Clone>(pairs:
         return 1.0;
     }
     let (nij, a, b) = contingency(pairs);
-    let h = |m: &dyn Fn() -> Vec<u64>| -> f64 {
-        m().into_iter().map(|c| c as f64 / n).filter(|&p| p > 0.0).map(|p| -p * p.ln()).sum()
+    // The maps iterate in a random order: terms are summed sorted, so the
+    // same partitions always give the same bits.
+    let h = |counts: Vec<u64>| -> f64 {
+        sum_sorted(counts.into_iter().map(|c| c as f64 / n).filter(|&p| p > 0.0).map(|p| -p * p.ln()).collect())
     };
-    let ha = h(&|| a.values().copied().collect());
-    let hb = h(&|| b.values().copied().collect());
-    let mut mi = 0.0;
-    for ((x, y), &c) in &nij {
-        let pxy = c as f64 / n;
-        mi += pxy * (pxy / ((a[x] as f64 / n) * (b[y] as f64 / n))).ln();
-    }
+    let ha = h(a.values().copied().collect());
+    let hb = h(b.values().copied().collect());
+    let mi = sum_sorted(
+        nij.iter()
+            .map(|((x, y), &c)| {
+                let pxy = c as f64 / n;
+                pxy * (pxy / ((a[x] as f64 / n) * (b[y] as f64 / n))).ln()
+            })
+            .collect(),
+    );
     let denom = (ha + hb) / 2.0;
     if denom <= 0.0 {
         return 1.0;
