@@ -168,6 +168,9 @@ pub enum IngestError {
     Fatal { file: String, line: u64, reason: String },
     #[error("{file}: {source}")]
     Io { file: String, source: std::io::Error },
+    /// A file that cannot be read as what it was taken for, said in words.
+    #[error("{file}: {reason}")]
+    File { file: String, reason: String },
     #[error("{0}")]
     Usage(String),
 }

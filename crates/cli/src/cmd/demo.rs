@@ -101,7 +101,7 @@ pub fn run(args: Args) -> Result<()> {
     println!("== Is the leaked email authentic? (DKIM, offline, against the archived Gmail key)");
     println!();
     let keys = KeyArchive::load(&keys_dir)?;
-    ingest_mail::verify_case(
+    verify::verify_case(
         &args.case,
         keys,
         &verify::Args {

@@ -112,7 +112,7 @@ pub fn run(args: Args) -> Result<()> {
         (_, f) => f,
     };
     for f in args.files.iter().chain(&args.accounts) {
-        if !(f.is_file() || f.is_dir() && crate::cmd::ingest_mail::is_mail(f)) {
+        if !(f.is_file() || f.is_dir() && leaktrace_ingest::mail::is_mail(f)) {
             bail!("{}: no such file", f.display());
         }
     }
@@ -124,7 +124,7 @@ pub fn run(args: Args) -> Result<()> {
     for file in &args.files {
         let added = if crate::cmd::ingest_article::is_article(file, format) {
             crate::cmd::ingest_article::ingest_article(&case, &lock, file)
-        } else if format.is_none() && crate::cmd::ingest_mail::is_mail(file) {
+        } else if format.is_none() && leaktrace_ingest::mail::is_mail(file) {
             mail = true;
             crate::cmd::ingest_mail::ingest_mail(&case, &lock, file, args.quiet)
         } else {

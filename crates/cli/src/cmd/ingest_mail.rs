@@ -1,34 +1,20 @@
-//! Mail into a case (`leaktrace ingest DIR box.mbox | maildir/ | folder/`)
-//! and `leaktrace verify DIR` over a case's mail.
+//! Mail into a case (`leaktrace ingest DIR box.mbox | maildir/ | folder/`):
+//! every message and attachment stored, the catalog's mail tables filled.
 
 use rayon::prelude::*;
 use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
-use leaktrace_ingest::decompress::peek;
-use leaktrace_ingest::mail::{self, RawMessage};
+use anyhow::{Result, bail};
+use leaktrace_ingest::mail::{self, MailItem, RawMessage, for_each_message};
 use leaktrace_ingest::open_decompressed;
 use leaktrace_store::{Case, NewAttachment, NewMessage, SourceMeta, WriteLock};
 use leaktrace_verify::message::{ParsedMail, parse_mail, threads};
 use leaktrace_verify::{KeyArchive, Options, Verifier};
 use sha2::{Digest, Sha256};
 
-use crate::cmd::verify::{self, Fetcher, Item, Output};
+use crate::cmd::verify::BATCH_BYTES;
 use crate::text::thousands;
-
-/// Is this input mail: an mbox or a message file (also compressed), a
-/// maildir, or a folder of message files?
-pub fn is_mail(path: &Path) -> bool {
-    if path.is_dir() {
-        return mail::is_maildir(path) || mail::message_files(path).is_ok_and(|f| !f.is_empty());
-    }
-    let Ok(file) = File::open(path) else { return false };
-    let Ok((_, reader)) = open_decompressed(Box::new(file)) else { return false };
-    let Ok((head, _)) = peek(reader, 64 * 1024) else { return false };
-    mail::looks_like_mbox(&head) || mail::looks_like_message(&head)
-}
 
 /// Add a mailbox (file or folder) to the case: every message and attachment
 /// stored content-addressed, messages and threads in the catalog. Messages
@@ -44,7 +30,7 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
         let mut manifest = String::new();
         let mut shas = Vec::new();
         let container = if mail::is_maildir(path) { "maildir" } else { "eml-folder" };
-        verify::for_each_message(path, None, &mut |item| {
+        for_each_message(path, None, &mut |item| -> Result<()> {
             let rel = Path::new(&item.source).strip_prefix(path).map(|p| p.display().to_string());
             let sha = hex::encode(Sha256::digest(&item.raw.bytes));
             manifest.push_str(&format!("{sha}  {}\n", rel.unwrap_or_else(|_| item.source.clone())));
@@ -98,9 +84,9 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
     let mut writer = case.begin_mail_source(lock, meta)?;
     let mut ingest =
         MailIngest { case, lock, writer: &mut writer, format: None, attachments: 0, flagged: (Vec::new(), 0) };
-    let mut batch: Vec<Item> = Vec::with_capacity(BATCH);
+    let mut batch: Vec<MailItem> = Vec::with_capacity(BATCH);
     let (mut n, mut bytes) = (0usize, 0usize);
-    verify::for_each_message(&input, None, &mut |mut item| {
+    for_each_message(&input, None, &mut |mut item| -> Result<()> {
         if let Some(shas) = &hashes {
             let sha = hex::encode(Sha256::digest(&item.raw.bytes));
             if shas.get(n) != Some(&sha) {
@@ -115,7 +101,7 @@ pub fn ingest_mail(case: &Case, lock: &WriteLock, path: &Path, quiet: bool) -> R
         n += 1;
         bytes += item.raw.bytes.len();
         batch.push(item);
-        if batch.len() >= BATCH || bytes >= verify::BATCH_BYTES {
+        if batch.len() >= BATCH || bytes >= BATCH_BYTES {
             ingest.batch(&mut batch)?;
             bytes = 0;
         }
@@ -163,7 +149,7 @@ struct MailIngest<'a> {
 impl MailIngest<'_> {
     /// Parse a batch (on every core), store its messages and attachments with
     /// one sync, and record them; the batch is emptied.
-    fn batch(&mut self, batch: &mut Vec<Item>) -> Result<()> {
+    fn batch(&mut self, batch: &mut Vec<MailItem>) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -234,7 +220,7 @@ fn add_attachment_text(out: &mut String, name: Option<&str>, content_type: &str,
 
 /// A message as the catalog records it; its bytes and its attachments' are
 /// already stored under `sha` and `attachment_shas`.
-fn new_message(item: &Item, p: &ParsedMail, sha: String, attachment_shas: Vec<String>) -> NewMessage {
+fn new_message(item: &MailItem, p: &ParsedMail, sha: String, attachment_shas: Vec<String>) -> NewMessage {
     let raw: &RawMessage = &item.raw;
     let mut flags = raw.problems.clone();
     flags.extend(p.problems.iter().cloned());
@@ -293,131 +279,4 @@ pub fn update_threads(case: &Case, lock: &WriteLock) -> Result<()> {
     let ids: Vec<(i64, String)> = rows.iter().map(|r| r.0).zip(threads(&input)).collect();
     case.set_thread_ids(lock, &ids)?;
     Ok(())
-}
-
-/// `leaktrace verify CASE`: verify every message of the case, print or sort
-/// as for files, and record the verdicts in the catalog.
-pub fn verify_case(dir: &Path, keys: KeyArchive, args: &verify::Args) -> Result<()> {
-    if args.inputs.len() > 1 {
-        bail!("give a case folder alone (verify one case at a time)");
-    }
-    let case = Case::open(dir)?;
-    let (counts, _, _) = case.message_counts()?;
-    if counts.iter().map(|c| c.1).sum::<i64>() == 0 {
-        bail!("{}: the case has no mail; add some with `leaktrace ingest {} box.mbox`", dir.display(), dir.display());
-    }
-    let mail_sources: Vec<(i64, String)> =
-        case.sources()?.into_iter().filter(|s| s.kind == "mail").map(|s| (s.id, s.path)).collect();
-    let opts = Options { second_opinion: args.second_opinion, attachments: true };
-    let mut run = CaseVerify {
-        case: &case,
-        lock: case.lock_for_write(true, |msg| eprintln!("leaktrace: {msg}"))?,
-        verifier: Verifier::new(keys, opts),
-        out: Output::new(args)?,
-        fetcher: Fetcher::new(args.dns_server),
-        online: args.online,
-        batch: Vec::new(),
-        bytes: 0,
-        recorded: 0,
-    };
-    // Messages are read from the catalog one row at a time and verified a
-    // batch at a time, and each batch's verdicts are recorded before the next
-    // is read: memory is flat in the size of the case.
-    for (id, path) in &mail_sources {
-        case.each_message_of_source(*id, |r| -> Result<()> {
-            let evidence = case.evidence_path(&r.sha256);
-            let mut bytes = Vec::new();
-            File::open(&evidence)
-                .and_then(|mut f| f.read_to_end(&mut bytes))
-                .with_context(|| format!("{}: cannot read stored message (item {})", evidence.display(), r.item_id))?;
-            let container: &'static str = match r.meta["container"].as_str() {
-                Some("mboxo") => "mboxo",
-                Some("mboxrd") => "mboxrd",
-                Some("mboxcl") => "mboxcl",
-                Some("mboxcl2") => "mboxcl2",
-                Some("maildir") => "maildir",
-                Some("eml-folder") => "eml-folder",
-                _ => "eml",
-            };
-            let raw = RawMessage {
-                bytes,
-                offset: r.offset.unwrap_or(0) as u64,
-                line: r.meta["line"].as_u64().unwrap_or(1),
-                envelope: r.meta["envelope"].as_str().map(str::to_string),
-                unquoted: 0,
-                problems: Vec::new(),
-            };
-            let source = r.meta["file"].as_str().map_or_else(|| path.clone(), str::to_string);
-            run.bytes += raw.bytes.len();
-            let item = Item { source, index: r.meta["index"].as_u64().unwrap_or(0), raw, container };
-            run.batch.push((item, r.item_id, r.flags));
-            if run.batch.len() >= 4096 || run.bytes >= verify::BATCH_BYTES {
-                run.flush()?;
-            }
-            Ok(())
-        })?;
-    }
-    run.flush()?;
-    let recorded = run.recorded;
-    run.out.finish(&run.verifier)?;
-    eprintln!("leaktrace: verdicts of {} messages recorded in the case", thousands(recorded as i64));
-    Ok(())
-}
-
-/// `leaktrace verify CASE`: the messages read but not yet verified, and
-/// where their results go.
-struct CaseVerify<'a> {
-    case: &'a Case,
-    lock: WriteLock,
-    verifier: Verifier,
-    out: Output,
-    fetcher: Fetcher,
-    online: bool,
-    /// Each message with its item id and the flags ingest gave it.
-    batch: Vec<(Item, i64, Vec<String>)>,
-    bytes: usize,
-    recorded: usize,
-}
-
-impl CaseVerify<'_> {
-    /// Verify the batch, print its results and record its verdicts.
-    fn flush(&mut self) -> Result<()> {
-        if self.batch.is_empty() {
-            return Ok(());
-        }
-        let (items, rest): (Vec<Item>, Vec<(i64, Vec<String>)>) =
-            std::mem::take(&mut self.batch).into_iter().map(|(i, id, f)| (i, (id, f))).unzip();
-        self.bytes = 0;
-        if self.online {
-            self.fetcher.fetch_missing(&mut self.verifier, &items)?;
-        }
-        let raws: Vec<&[u8]> = items.iter().map(|i| i.raw.bytes.as_slice()).collect();
-        let reports = self.verifier.verify_all(&raws);
-        let mut verdicts = Vec::with_capacity(items.len());
-        for ((item, mut report), (item_id, ingest_flags)) in items.iter().zip(reports).zip(rest) {
-            // Problems found at ingest (container, MIME) stay with the message.
-            for f in &ingest_flags {
-                if !report.malformed.contains(f) {
-                    report.malformed.push(f.clone());
-                }
-            }
-            let mut flags = report.malformed.clone();
-            for s in &report.signatures {
-                if s.reason != "pass" {
-                    flags.push(format!("dkim {}/{}: {}", s.domain, s.selector, s.reason));
-                }
-                flags.extend(s.warnings.iter().map(|w| format!("dkim {}/{}: {w}", s.domain, s.selector)));
-            }
-            self.out.message(item, &report)?;
-            verdicts.push(leaktrace_store::Verdict {
-                item_id,
-                verdict: report.verdict.as_str().to_string(),
-                flags,
-                report: Some(serde_json::to_string(&report)?),
-            });
-        }
-        self.case.set_verdicts(&self.lock, &verdicts)?;
-        self.recorded += verdicts.len();
-        Ok(())
-    }
 }

@@ -145,7 +145,7 @@ fn run_recover(args: RecoverArgs) -> Result<()> {
                 })?;
             }
         } else {
-            crate::cmd::verify::for_each_message(input, None, &mut |item| {
+            leaktrace_ingest::mail::for_each_message(input, None, &mut |item| -> Result<()> {
                 take(&item.raw.bytes, format!("{}:{}", item.source, item.index));
                 Ok(())
             })?;

@@ -9,9 +9,11 @@
 
 mod dir;
 mod mbox;
+mod walk;
 
 pub use dir::{is_maildir, message_files};
 pub use mbox::{MAX_HEADER_BYTES, MAX_LINE_BYTES, MAX_MESSAGE, MboxReader, MboxVariant};
+pub use walk::{CONTAINERS, MailItem, container_name, for_each_message, is_mail, read_message_file};
 
 /// One message taken out of a container.
 #[derive(Clone, Debug, PartialEq, Eq)]
