@@ -19,34 +19,9 @@
 //! Leaked HTML is only read, never executed or fetched from.
 
 use chrono::{DateTime, NaiveDate};
-use serde::Serialize;
 
-/// The publication date and where it was found.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Published {
-    /// `YYYY-MM-DD` as the article states it.
-    pub date: String,
-    /// UTC, RFC 3339, when a time with its zone was given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub utc: Option<String>,
-    /// The text it was read from.
-    pub raw: String,
-    /// Where: `header Date`, `line 3`, `meta article:published_time`, `<time>`.
-    pub found_in: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Article {
-    /// `html` or `text`.
-    pub format: &'static str,
-    pub title: Option<String>,
-    pub outlet: Option<String>,
-    pub author: Option<String>,
-    pub url: Option<String>,
-    pub published: Option<Published>,
-    /// Paragraphs separated by blank lines.
-    pub body: String,
-}
+/// What the reader gives: the catalog's contract for an article's `meta`.
+pub use leaktrace_model::meta::{ArticleMeta, Published};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{file}: {reason}")]
@@ -67,7 +42,7 @@ pub fn looks_like_html(head: &[u8]) -> bool {
 }
 
 /// Parse an article. `display` names the file in errors.
-pub fn parse_article(bytes: &[u8], display: &str) -> Result<Article, ArticleError> {
+pub fn parse_article(bytes: &[u8], display: &str) -> Result<ArticleMeta, ArticleError> {
     let text = String::from_utf8_lossy(bytes);
     let text = text.trim_start_matches('\u{feff}');
     let a = if looks_like_html(bytes) { parse_html(text) } else { parse_text(text) };
@@ -153,9 +128,9 @@ pub fn parse_published(s: &str, found_in: &str) -> Option<Published> {
 
 // ------------------------------------------------------------------- text
 
-fn parse_text(text: &str) -> Article {
-    let mut a = Article {
-        format: "text",
+fn parse_text(text: &str) -> ArticleMeta {
+    let mut a = ArticleMeta {
+        format: "text".into(),
         title: None,
         outlet: None,
         author: None,
@@ -428,9 +403,9 @@ impl Text {
     }
 }
 
-fn parse_html(html: &str) -> Article {
-    let mut a = Article {
-        format: "html",
+fn parse_html(html: &str) -> ArticleMeta {
+    let mut a = ArticleMeta {
+        format: "html".into(),
         title: None,
         outlet: None,
         author: None,

@@ -15,8 +15,11 @@
 //! ```
 
 pub mod derive;
+pub mod meta;
 
 use serde::{Deserialize, Serialize};
+
+pub use meta::{ArticleMeta, EmailMeta, MailHeaders, Published};
 
 /// What a post does relative to other posts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

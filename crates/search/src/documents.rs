@@ -4,7 +4,7 @@
 //! ingest's `messages` table exists (its `"mail"` arm is the one place to
 //! fill); nothing else in the index changes.
 
-use leaktrace_model::Post;
+use leaktrace_model::{ArticleMeta, Post};
 use leaktrace_store::{Case, SourceRow, posts};
 use tantivy::{DateTime, TantivyDocument};
 
@@ -163,26 +163,19 @@ pub fn address_terms(field: &str) -> Vec<String> {
 }
 
 fn article_from_meta(item: i64, meta: &serde_json::Value) -> ArticleDoc {
-    let s = |k: &str| meta.get(k).and_then(|v| v.as_str()).map(str::to_string);
-    let published_ms = meta.get("published").and_then(|p| {
-        p.get("utc")
-            .and_then(|u| u.as_str())
-            .and_then(|u| chrono::DateTime::parse_from_rfc3339(u).ok())
-            .map(|t| t.timestamp_millis())
-            .or_else(|| {
-                p.get("date")
-                    .and_then(|d| d.as_str())
-                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                    .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_millis())
-            })
-    });
+    // A meta that does not read as an article (a damaged catalog) indexes
+    // as an article without text rather than stopping the index.
+    let meta: Option<ArticleMeta> = serde_json::from_value(meta.clone()).ok();
+    let Some(a) = meta else {
+        return ArticleDoc { item, title: None, outlet: None, published_ms: None, body: String::new(), url: None };
+    };
     ArticleDoc {
         item,
-        title: s("title"),
-        outlet: s("outlet"),
-        published_ms,
-        body: s("body").unwrap_or_default(),
-        url: s("url"),
+        published_ms: a.published.as_ref().and_then(|p| p.utc_ms()),
+        title: a.title,
+        outlet: a.outlet,
+        body: a.body,
+        url: a.url,
     }
 }
 

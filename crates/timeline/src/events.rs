@@ -11,6 +11,7 @@
 //!   records it.
 
 use chrono::NaiveDate;
+use leaktrace_model::ArticleMeta;
 use leaktrace_store::Case;
 use serde::Serialize;
 
@@ -138,19 +139,15 @@ pub fn case_articles(case: &Case) -> Result<Vec<Article>> {
         .items(Some("article"))?
         .into_iter()
         .map(|it| {
-            let s = |k: &str| it.meta.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            // A meta that does not read as an article counts as one without text.
+            let a: ArticleMeta = serde_json::from_value(it.meta).unwrap_or_default();
             Article {
                 item: it.id,
                 source: it.source_id,
-                title: s("title"),
-                outlet: s("outlet"),
-                published: it
-                    .meta
-                    .get("published")
-                    .and_then(|p| p.get("date"))
-                    .and_then(|d| d.as_str())
-                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
-                body: s("body").unwrap_or_default(),
+                published: a.published.as_ref().and_then(|p| p.day()),
+                title: a.title,
+                outlet: a.outlet,
+                body: a.body,
             }
         })
         .collect())
