@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use arrow_array::{Array, StringArray, TimestampMillisecondArray};
 use leaktrace_coord::cluster::ClusterSummary;
-use leaktrace_coord::results::{StoredEdge, StoredEvidence, read_edges, read_evidence};
+use leaktrace_coord::results::{StoredEdge, StoredEvidence, load_clusters, read_edges, read_evidence};
 use leaktrace_store::{Case, RunRow, posts};
 use leaktrace_timeline::first::{FirstAppearance, first_appearance};
 use leaktrace_timeline::objects::Object;
@@ -94,13 +94,10 @@ impl GraphRun {
     fn load(case: &Case, run: RunRow) -> PageResult<GraphRun> {
         let dir = case.root().join(&run.output);
         let edges = read_edges(&dir.join("edges.parquet"))?;
-        let (mut clusters, mut label) = (Vec::new(), None);
-        let cj = dir.join("clusters.json");
-        if cj.exists() {
-            let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&cj)?)?;
-            clusters = serde_json::from_value(doc["clusters"].clone())?;
-            label = doc["label"].as_str().map(str::to_string);
-        }
+        let (clusters, label) = match load_clusters(&dir)? {
+            Some(c) => (c.clusters, c.label),
+            None => (Vec::new(), None),
+        };
         let membership =
             clusters.iter().flat_map(|c: &ClusterSummary| c.accounts.iter().map(|a| (a.clone(), c.id))).collect();
         Ok(GraphRun { run, dir, edges, clusters, membership, label })

@@ -4,15 +4,14 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use leaktrace_coord::cluster::{AccountGraph, ClusterParams, ClusterResult, Method, cluster};
+use leaktrace_coord::Params;
+use leaktrace_coord::cluster::{AccountGraph, ClusterParams, Method, cluster};
 use leaktrace_coord::export::{self, NodeAttrs};
-use leaktrace_coord::metrics::{adjusted_rand_index, normalized_mutual_info};
-use leaktrace_coord::{CoordResult, Params};
+use leaktrace_coord::results::{LabelAgreement, StoredClusters, agreement, save_clusters, write_membership};
 use leaktrace_store::Case;
-use serde_json::json;
 
 use super::network_args::{EngineArgs, NetworkArgs};
-use crate::text::{csv_field, rfc3339_ms, thousands};
+use crate::text::{rfc3339_ms, thousands};
 
 /// Find clusters of coordinated accounts in one co-action network or several
 /// combined (their edge weights summed).
@@ -86,22 +85,6 @@ fn labels(case: &Case, key: &str) -> Result<HashMap<String, String>> {
     Ok(case.account_labels(key)?.into_iter().collect())
 }
 
-/// Agreement of a clustering with a label, over clustered labelled accounts.
-pub fn agreement(r: &CoordResult, c: &ClusterResult, l: &HashMap<String, String>) -> serde_json::Value {
-    let pairs: Vec<(u32, String)> = c
-        .membership
-        .iter()
-        .enumerate()
-        .filter_map(|(i, m)| Some((((*m)?), l.get(r.account(i as u32))?.clone())))
-        .collect();
-    json!({
-        "accounts": pairs.len(),
-        "labelled_accounts": l.len(),
-        "ari": adjusted_rand_index(&pairs),
-        "nmi": normalized_mutual_info(&pairs),
-    })
-}
-
 pub fn run(args: Args) -> Result<()> {
     let method = Method::parse(&args.method)
         .with_context(|| format!("unknown --method {:?}; use louvain or components", args.method))?;
@@ -145,35 +128,19 @@ pub fn run(args: Args) -> Result<()> {
     let label_map = label_key.as_deref().map(|k| labels(&case, k)).transpose()?;
     let clusters = cluster(&result, &graph, &cparams, label_map.as_ref());
     let compare = match &args.compare_label {
-        Some(k) => Some((k.clone(), agreement(&result, &clusters, &labels(&case, k)?))),
+        Some(k) => Some(LabelAgreement { label: k.clone(), scores: agreement(&result, &clusters, &labels(&case, k)?) }),
         None => None,
     };
-    let doc = json!({
-        "networks": leaktrace_coord::results::params_json(&params),
-        "clustering": cparams,
-        "label": label_key,
-        "clusters": clusters.clusters,
-        "agreement": compare.as_ref().map(|(k, v)| json!({"label": k, "scores": v})),
-    });
+    let doc = StoredClusters::new(&params, cparams.clone(), &clusters, label_key.clone(), compare.clone());
     let run = if args.no_store {
         None
     } else {
         let lock = case.lock_for_write(true, |msg| eprintln!("leaktrace: {msg}"))?;
-        let stored_params = json!({"networks": doc["networks"], "clustering": doc["clustering"]});
-        let summary = json!({"clusters": clusters.clusters.len(), "agreement": doc["agreement"]});
-        Some(case.record_run(&lock, "clusters", &stored_params, |dir| {
-            let p = dir.join("clusters.json");
-            std::fs::write(&p, serde_json::to_string_pretty(&doc)? + "\n")?;
-            write_membership(&result, &clusters, label_map.as_ref(), &dir.join("membership.csv"))?;
-            // The networks behind the clusters, so views can draw them and show each edge's evidence.
-            leaktrace_coord::results::write_edges_parquet(&result, &dir.join("edges.parquet"))?;
-            leaktrace_coord::results::write_evidence_parquet(&result, &dir.join("evidence.parquet"))?;
-            Ok::<_, anyhow::Error>(summary)
-        })?)
+        Some(save_clusters(&case, &lock, &result, &clusters, &doc, label_map.as_ref())?)
     };
     if let Some(out) = &args.out {
         match out.extension().and_then(|e| e.to_str()).unwrap_or("") {
-            "json" => std::fs::write(out, serde_json::to_string_pretty(&doc)? + "\n")?,
+            "json" => std::fs::write(out, doc.to_json_pretty()?)?,
             "csv" => write_membership(&result, &clusters, label_map.as_ref(), out)?,
             _ => {
                 let mut attrs = NodeAttrs::default().with_clusters(&result, &clusters);
@@ -185,7 +152,7 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        print!("{}", doc.to_json_pretty()?);
         return Ok(());
     }
     let clustered: usize = clusters.clusters.iter().map(|c| c.size).sum();
@@ -223,34 +190,16 @@ pub fn run(args: Args) -> Result<()> {
             println!("  {}: {}", label_key.as_deref().unwrap_or("label"), l.join(", "));
         }
     }
-    if let Some((k, v)) = &compare {
+    if let Some(LabelAgreement { label, scores }) = &compare {
         println!(
-            "\nagreement with {k} over {} clustered accounts: ARI {:.3}, NMI {:.3}",
-            v["accounts"],
-            v["ari"].as_f64().unwrap_or(0.0),
-            v["nmi"].as_f64().unwrap_or(0.0)
+            "\nagreement with {label} over {} clustered accounts: ARI {:.3}, NMI {:.3}",
+            scores.accounts,
+            scores.ari.unwrap_or(0.0),
+            scores.nmi.unwrap_or(0.0)
         );
     }
     if let Some(r) = &run {
         println!("\nstored as run #{} in {}", r.id, args.dir.join(&r.output).display());
     }
-    Ok(())
-}
-
-fn write_membership(
-    r: &CoordResult,
-    c: &ClusterResult,
-    labels: Option<&HashMap<String, String>>,
-    path: &std::path::Path,
-) -> Result<()> {
-    let mut out = String::from("account,cluster,label\n");
-    for (i, m) in c.membership.iter().enumerate() {
-        if let Some(m) = m {
-            let a = r.account(i as u32);
-            let l = labels.and_then(|l| l.get(a)).map(String::as_str).unwrap_or("");
-            out.push_str(&format!("{},{m},{}\n", csv_field(a), csv_field(l)));
-        }
-    }
-    std::fs::write(path, out).with_context(|| path.display().to_string())?;
     Ok(())
 }

@@ -1,6 +1,10 @@
 //! A run's results in the case: `analyses/coord/<run-id>/` holds
 //! `edges.parquet`, `evidence.parquet` and `params.json`, and the catalog's
-//! `runs` table lists the run with its parameters and a summary.
+//! `runs` table lists the run with its parameters and a summary. Clustering
+//! runs, which keep the same tables beside their clusters, are in
+//! `clusters.rs`.
+
+mod clusters;
 
 use std::fs::File;
 use std::path::Path;
@@ -20,6 +24,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::{CoordError, CoordResult, Network, Params, Result, io_err};
+
+pub use clusters::{
+    AgreementScores, CLUSTERS_RUN_KIND, LabelAgreement, StoredClusters, agreement, load_clusters, save_clusters,
+    write_membership,
+};
 
 /// The `kind` of coordination runs in the catalog.
 pub const RUN_KIND: &str = "coord";
