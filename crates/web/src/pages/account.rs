@@ -2,6 +2,7 @@
 //! coordination partners with the evidence behind each edge, its cluster,
 //! and its latest posts.
 
+use leaktrace_search::query::clause;
 use leaktrace_search::{DocKind, Request, Sort};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -9,7 +10,7 @@ use serde::Deserialize;
 use crate::charts;
 use crate::data::GraphRun;
 use crate::layout::{account_link, count, enc, opt_time, page as shell};
-use crate::pages::search::{clause, snippet};
+use crate::pages::search::snippet;
 use crate::server::{App, PageResult, WebError};
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,5 +1,6 @@
 //! `/search`: full text over the case with facets and highlighted snippets.
 
+use leaktrace_search::query::clause;
 use leaktrace_search::{DocKind, Hit, Request, Sort};
 use leaktrace_timeline::runs::parse_bound;
 use maud::{Markup, html};
@@ -79,16 +80,6 @@ fn link(p: &Params, page: usize, extra: Option<&str>) -> String {
         s.push_str(&format!("&page={page}"));
     }
     s
-}
-
-/// A field and value as a query clause, quoted (with `\` and `"` escaped)
-/// unless the value is a plain word, so any stored value can be searched.
-pub fn clause(field: &str, value: &str) -> String {
-    if !value.is_empty() && value.chars().all(|c| c.is_alphanumeric() || "._-@".contains(c)) {
-        format!("{field}:{value}")
-    } else {
-        format!("{field}:\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-    }
 }
 
 fn form(p: &Params) -> Markup {
