@@ -9,8 +9,7 @@ use serde::Deserialize;
 
 use crate::charts;
 use crate::data::GraphRun;
-use crate::layout::{account_link, count, enc, opt_time, page as shell};
-use crate::pages::search::snippet;
+use crate::layout::{account_link, count, enc, opt_time, page as shell, snippet};
 use crate::server::{App, PageResult, WebError};
 
 #[derive(Debug, Default, Deserialize)]

@@ -6,7 +6,7 @@ use leaktrace_timeline::runs::parse_bound;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::layout::{account_link, count, enc, page as shell};
+use crate::layout::{account_link, count, enc, page as shell, snippet};
 use crate::server::{App, PageResult, WebError};
 
 const PER_PAGE: usize = 20;
@@ -23,22 +23,6 @@ pub struct Params {
     pub before: Option<String>,
     pub sort: Option<String>,
     pub page: Option<usize>,
-}
-
-/// The snippet with its matched byte ranges marked.
-pub fn snippet(text: &str, highlights: &[(usize, usize)]) -> Markup {
-    let mut pieces = Vec::new();
-    let mut at = 0;
-    for &(a, b) in highlights {
-        if a < at || b > text.len() || !text.is_char_boundary(a) || !text.is_char_boundary(b) {
-            continue;
-        }
-        pieces.push((&text[at..a], false));
-        pieces.push((&text[a..b], true));
-        at = b;
-    }
-    pieces.push((&text[at..], false));
-    html! { @for (p, m) in pieces { @if m { mark { (p) } } @else { (p) } } }
 }
 
 fn hit(h: &Hit) -> Markup {
