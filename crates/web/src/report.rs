@@ -18,7 +18,7 @@ use crate::layout::{count, duration, opt_time, standalone, time_s};
 use crate::pages::account::partners;
 use crate::pages::overview::{messages_table, sources_table, verdict_order};
 use crate::pages::timeline::{case_events, events_table, leadlag_runs};
-use crate::server::WebError;
+use crate::error::WebError;
 
 /// Messages listed with their verdicts.
 const MESSAGES_LISTED: usize = 1000;

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use crate::charts;
 use crate::data::GraphRun;
 use crate::layout::{account_link, count, enc, opt_time, page as shell, snippet};
-use crate::server::{App, PageResult, WebError};
+use crate::app::App;
+use crate::error::{PageResult, WebError};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Params {

@@ -16,7 +16,8 @@ use serde::Deserialize;
 
 use crate::layout::{page as shell, size, verdict_badge};
 use crate::security::LEAKED_HTML_CSP;
-use crate::server::{App, PageResult, WebError};
+use crate::app::App;
+use crate::error::{PageResult, WebError};
 
 /// Header values longer than this are cut on the page (the original is a
 /// click away).

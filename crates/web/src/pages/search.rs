@@ -7,7 +7,8 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::layout::{account_link, count, enc, page as shell, snippet};
-use crate::server::{App, PageResult, WebError};
+use crate::app::App;
+use crate::error::{PageResult, WebError};
 
 const PER_PAGE: usize = 20;
 /// The last page a request may ask for (10,000 hits): further pages are

@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use crate::charts::{self, Mark};
 use crate::layout::{account_link, count, duration, page as shell, time, time_s};
-use crate::server::{App, PageResult};
+use crate::app::App;
+use crate::error::PageResult;
 
 /// Events listed under the chart.
 const MAX_EVENTS: usize = 500;
