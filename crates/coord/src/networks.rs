@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::engine::{self, Action, pair_key};
-use crate::posts::{ListColumn, NO_ID, Need, PostTable, TextForm};
+use crate::table::{ListColumn, NO_ID, Need, PostTable, TextForm};
 use crate::similar::{self, Doc};
 use crate::{Compat, CoordError, CoordResult, Edge, Evidence, Network, NetworkResult, Params, Result, text};
 
