@@ -7,11 +7,11 @@ use leaktrace_search::{DocKind, Request, Sort};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use crate::app::App;
 use crate::charts;
 use crate::data::GraphRun;
-use crate::layout::{account_link, count, enc, opt_time, page as shell, snippet};
-use crate::app::App;
 use crate::error::{PageResult, WebError};
+use crate::layout::{account_link, count, enc, opt_time, page as shell, snippet};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Params {

@@ -6,9 +6,9 @@ use leaktrace_timeline::runs::parse_bound;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::layout::{account_link, count, enc, page as shell, snippet};
 use crate::app::App;
 use crate::error::{PageResult, WebError};
+use crate::layout::{account_link, count, enc, page as shell, snippet};
 
 const PER_PAGE: usize = 20;
 /// The last page a request may ask for (10,000 hits): further pages are
