@@ -31,7 +31,7 @@ use std::sync::Arc;
 use leaktrace_model::PostKind;
 
 use crate::column::{Column, Int};
-use crate::posts::{Interner, ListColumn, NO_ID, Need, PostTable, TextForm, Tokens, TweetKeys};
+use crate::table::{Interner, ListColumn, NO_ID, Need, PostTable, TextForm, Tokens, TweetKeys};
 
 /// The first bytes of every cache file.
 pub const MAGIC: &[u8; 8] = b"LTCOORD\x01";

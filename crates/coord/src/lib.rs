@@ -40,6 +40,7 @@ pub mod qut;
 pub mod results;
 mod similar;
 pub mod spark;
+pub mod table;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
@@ -47,8 +48,8 @@ use serde::{Deserialize, Serialize};
 pub use cluster::{ClusterParams, ClusterResult, ClusterSummary, Method};
 pub use engine::set_memory_limit;
 pub use networks::{compute, compute_table};
-pub use posts::PostTable;
 pub use results::{RUN_KIND, StoredEdge, load_run, save_run, summary_json as results_summary};
+pub use table::PostTable;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoordError {

@@ -6,8 +6,8 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::engine::{self, Action, pair_key};
-use crate::posts::{ListColumn, NO_ID, Need, PostTable, TextForm};
 use crate::similar::{self, Doc};
+use crate::table::{ListColumn, NO_ID, Need, PostTable, TextForm};
 use crate::{Compat, CoordError, CoordResult, Edge, Evidence, Network, NetworkResult, Params, Result, text};
 
 /// Compute the networks of `params` over the posts of a case.

@@ -28,7 +28,7 @@ use std::io::Write;
 
 use leaktrace_model::PostKind;
 
-use crate::posts::PostTable;
+use crate::table::PostTable;
 use crate::{CoordResult, Result};
 
 /// A post as a row of the toolkit's input CSV.

@@ -38,7 +38,7 @@ use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::posts::{NO_ID, PostTable};
+use crate::table::{NO_ID, PostTable};
 use crate::{CoordError, CoordResult, Edge, Evidence, Network, NetworkResult, Params, Result, io_err};
 
 /// The job, as shipped: written out for `spark-submit` at every run.

@@ -6,6 +6,9 @@
 //! label in the case's catalog at query time (so labels added after
 //! indexing count at once); likewise `dkim:verified` reads the verdicts
 //! `leaktrace verify` recorded. Terms without a field must all match.
+//!
+//! [`clause`] goes the other way: a stored value as query text, for views
+//! that link to the documents carrying it.
 
 use std::collections::BTreeSet;
 
@@ -229,6 +232,35 @@ fn leaf_literal(field: &str, value: &str) -> UserInputAst {
     })))
 }
 
+/// A field and value as a query clause, quoted (with `\` and `"` escaped)
+/// unless the value is a plain word, so any stored value can be searched.
+pub fn clause(field: &str, value: &str) -> String {
+    if !value.is_empty() && value.chars().all(|c| c.is_alphanumeric() || "._-@".contains(c)) {
+        format!("{field}:{value}")
+    } else {
+        format!("{field}:\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
 pub(crate) fn default_fields(schema: &tantivy::schema::Schema) -> Vec<Field> {
     DEFAULT_FIELDS.iter().map(|f| schema.get_field(f).expect("default field in schema")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clause_reads_back_as_its_field_and_value() {
+        assert_eq!(clause("account", "alice_1"), "account:alice_1");
+        assert_eq!(clause("domain", "example.org"), "domain:example.org");
+        assert_eq!(clause("account", "two words"), "account:\"two words\"");
+        assert_eq!(clause("label", ""), "label:\"\"");
+        for value in ["alice_1", "a.b@c-d", "two words", "say \"hi\"", "back\\slash \\\"", "x:y", "(a OR b)"] {
+            let ast = tantivy::query_grammar::parse_query(&clause("account", value)).unwrap();
+            let UserInputAst::Leaf(leaf) = ast else { panic!("{value:?}: {ast:?}") };
+            let UserInputLeaf::Literal(l) = *leaf else { panic!("{value:?}") };
+            assert_eq!((l.field_name.as_deref(), l.phrase.as_str()), (Some("account"), value));
+        }
+    }
 }

@@ -16,7 +16,7 @@ use leaktrace_timeline::posts::{PostFilter, load_posts_where};
 use rustc_hash::FxHashMap;
 
 use crate::charts::Histogram;
-use crate::server::{PageResult, WebError};
+use crate::error::{PageResult, WebError};
 
 /// Cascades kept after they are asked for (each holds only its object's posts).
 const CASCADES_KEPT: usize = 16;

@@ -1,5 +1,6 @@
 //! The page shell, the embedded assets and small formatting helpers shared
-//! by the server's pages and the report.
+//! by the server's pages and the report. It uses no other module of this
+//! crate, so that any of them can use it.
 
 use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -154,6 +155,22 @@ pub fn enc(s: &str) -> String {
 /// Link to an account page.
 pub fn account_link(account: &str) -> Markup {
     html! { a.account href={ "/account/" (enc(account)) } { (account) } }
+}
+
+/// A search hit's snippet with its matched byte ranges marked.
+pub fn snippet(text: &str, highlights: &[(usize, usize)]) -> Markup {
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    for &(a, b) in highlights {
+        if a < at || b > text.len() || !text.is_char_boundary(a) || !text.is_char_boundary(b) {
+            continue;
+        }
+        pieces.push((&text[at..a], false));
+        pieces.push((&text[a..b], true));
+        at = b;
+    }
+    pieces.push((&text[at..], false));
+    html! { @for (p, m) in pieces { @if m { mark { (p) } } @else { (p) } } }
 }
 
 #[cfg(test)]

@@ -14,8 +14,10 @@
 //! Content-Security-Policy that forbids scripts and every remote load.
 //! Evidence is addressed by SHA-256 only, never by a path from the request.
 
+mod app;
 mod charts;
 mod data;
+mod error;
 mod graph;
 mod layout;
 mod pages;
@@ -24,4 +26,5 @@ mod security;
 mod server;
 
 pub use report::write_report;
-pub use server::{ServeOptions, check_bind, router, serve};
+pub use security::check_bind;
+pub use server::{ServeOptions, router, serve};

@@ -14,11 +14,11 @@ use crate::charts;
 use leaktrace_coord::cluster::ClusterSummary;
 
 use crate::data::{Cache, GraphRun};
+use crate::error::WebError;
 use crate::layout::{count, duration, opt_time, standalone, time_s};
 use crate::pages::account::partners;
 use crate::pages::overview::{messages_table, sources_table, verdict_order};
 use crate::pages::timeline::{case_events, events_table, leadlag_runs};
-use crate::server::WebError;
 
 /// Messages listed with their verdicts.
 const MESSAGES_LISTED: usize = 1000;

@@ -12,7 +12,7 @@ use axum::http::{StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::server::App;
+use crate::app::App;
 
 /// The app's own pages: scripts, styles and images from this server only;
 /// frames only from this server (the sandboxed email bodies).

@@ -1,27 +1,25 @@
-//! The HTTP server: routes, the shared state, and how page functions (plain
-//! blocking code over the case) run off the async threads.
+//! The HTTP server: routes, and how page functions (plain blocking code over
+//! the case) run off the async threads, under bounds on connections.
+//!
+//! Nothing else in this crate imports it: the state pages read is in
+//! [`crate::app`], their errors in [`crate::error`].
 
-use std::cell::RefCell;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path as UrlPath, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use leaktrace_search::CaseIndex;
-use leaktrace_store::Case;
 use maud::Markup;
 
-use crate::data::Cache;
+use crate::app::App;
+use crate::error::{PageResult, WebError};
 use crate::pages;
-use crate::security::guard;
-
-pub use crate::security::check_bind;
+use crate::security::{check_bind, guard};
 
 /// How to serve a case.
 #[derive(Clone, Debug)]
@@ -29,84 +27,6 @@ pub struct ServeOptions {
     pub bind: SocketAddr,
     /// Required (and checked on every request) when `bind` is not loopback.
     pub token: Option<String>,
-}
-
-/// What every request can read.
-pub struct App {
-    dir: PathBuf,
-    /// The full-text index, when the case has one.
-    pub index: Option<CaseIndex>,
-    pub token: Option<String>,
-    pub cache: Cache,
-}
-
-/// Why a page could not be shown.
-#[derive(Debug)]
-pub enum WebError {
-    NotFound(String),
-    BadRequest(String),
-    Internal(anyhow::Error),
-}
-
-impl<E: Into<anyhow::Error>> From<E> for WebError {
-    fn from(e: E) -> WebError {
-        WebError::Internal(e.into())
-    }
-}
-
-impl App {
-    /// The case, opened once per server thread (a catalog connection is not
-    /// shared between threads).
-    pub fn case(&self) -> PageResult<Rc<Case>> {
-        thread_local! {
-            static CASES: RefCell<Vec<(PathBuf, Rc<Case>)>> = const { RefCell::new(Vec::new()) };
-        }
-        if let Some(c) = CASES.with_borrow(|v| v.iter().find(|(d, _)| *d == self.dir).map(|(_, c)| c.clone())) {
-            return Ok(c);
-        }
-        let c = Rc::new(Case::open(&self.dir)?);
-        CASES.with_borrow_mut(|v| v.push((self.dir.clone(), c.clone())));
-        Ok(c)
-    }
-
-    /// The case folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-}
-
-pub type PageResult<T = Markup> = std::result::Result<T, WebError>;
-
-impl WebError {
-    /// For callers outside the server (the report).
-    pub fn into_anyhow(self) -> anyhow::Error {
-        match self {
-            WebError::NotFound(m) | WebError::BadRequest(m) => anyhow::anyhow!(m),
-            WebError::Internal(e) => e,
-        }
-    }
-}
-
-impl IntoResponse for WebError {
-    fn into_response(self) -> Response {
-        let (status, title, msg) = match self {
-            WebError::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m),
-            WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m),
-            // The details (file system paths of the case among them) go to the
-            // server's terminal, not to a page that may be shared.
-            WebError::Internal(e) => {
-                eprintln!("leaktrace: serve: {e:#}");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Error",
-                    "Something went wrong reading the case; the terminal running `leaktrace serve` says what."
-                        .to_string(),
-                )
-            }
-        };
-        let body = crate::layout::page(title, "", maud::html! { h1 { (title) } p.error { (msg) } });
-        (status, body).into_response()
-    }
 }
 
 /// Run a page function on the blocking pool: pages read files and SQLite.
@@ -127,9 +47,7 @@ async fn page<Q: Send + 'static>(
 
 /// The application's routes over an opened case.
 pub fn router(dir: &Path, token: Option<String>) -> anyhow::Result<Router> {
-    let case = Case::open(dir)?;
-    let index = if case.root().join("index").exists() { Some(CaseIndex::open(case.root())?) } else { None };
-    let app = Arc::new(App { dir: case.root().to_path_buf(), index, token, cache: Cache::default() });
+    let app = Arc::new(App::open(dir, token)?);
     Ok(Router::new()
         .route("/", get(|State(a): State<Arc<App>>| page(a, (), pages::overview::page)))
         .route("/search", get(|State(a): State<Arc<App>>, Query(q)| page(a, q, pages::search::page)))
@@ -232,25 +150,5 @@ async fn accept_loop(listener: tokio::net::TcpListener, router: Router) -> anyho
                 .await;
             drop(slot);
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_internal_error_page_names_no_path() {
-        let e =
-            WebError::Internal(anyhow::anyhow!("/home/reporter/cases/secret-source/catalog.sqlite: disk I/O error"));
-        let resp = e.into_response();
-        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let body = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(async { axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap() });
-        let text = String::from_utf8_lossy(&body);
-        assert!(!text.contains("secret-source") && !text.contains("/home"), "{text}");
-        assert!(text.contains("leaktrace serve"), "{text}");
     }
 }

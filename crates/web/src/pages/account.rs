@@ -2,15 +2,16 @@
 //! coordination partners with the evidence behind each edge, its cluster,
 //! and its latest posts.
 
+use leaktrace_search::query::clause;
 use leaktrace_search::{DocKind, Request, Sort};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use crate::app::App;
 use crate::charts;
 use crate::data::GraphRun;
-use crate::layout::{account_link, count, enc, opt_time, page as shell};
-use crate::pages::search::{clause, snippet};
-use crate::server::{App, PageResult, WebError};
+use crate::error::{PageResult, WebError};
+use crate::layout::{account_link, count, enc, opt_time, page as shell, snippet};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Params {

@@ -14,9 +14,10 @@ use mail_parser::{MessageParser, PartType};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use crate::app::App;
+use crate::error::{PageResult, WebError};
 use crate::layout::{page as shell, size, verdict_badge};
 use crate::security::LEAKED_HTML_CSP;
-use crate::server::{App, PageResult, WebError};
 
 /// Header values longer than this are cut on the page (the original is a
 /// click away).

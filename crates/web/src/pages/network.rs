@@ -13,10 +13,11 @@ use serde::{Deserialize, Deserializer};
 
 use leaktrace_coord::cluster::ClusterSummary;
 
+use crate::app::App;
 use crate::data::{GraphRun, run_title};
+use crate::error::{PageResult, WebError};
 use crate::graph;
 use crate::layout::{account_link, count, duration, enc, page as shell, time, time_s};
-use crate::server::{App, PageResult, WebError};
 
 const DEFAULT_MAX_NODES: usize = 300;
 /// The layout is quadratic in the nodes; beyond this a drawing is unreadable anyway.

@@ -4,8 +4,9 @@
 use leaktrace_store::{MessageRow, RunRow, SourceRow};
 use maud::{Markup, html};
 
+use crate::app::App;
+use crate::error::PageResult;
 use crate::layout::{count, enc, opt_time, page as shell, size, verdict_badge};
-use crate::server::{App, PageResult};
 
 /// Messages listed on the overview.
 const MESSAGES_LISTED: usize = 200;

@@ -1,12 +1,14 @@
 //! `/search`: full text over the case with facets and highlighted snippets.
 
+use leaktrace_search::query::clause;
 use leaktrace_search::{DocKind, Hit, Request, Sort};
 use leaktrace_timeline::runs::parse_bound;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::layout::{account_link, count, enc, page as shell};
-use crate::server::{App, PageResult, WebError};
+use crate::app::App;
+use crate::error::{PageResult, WebError};
+use crate::layout::{account_link, count, enc, page as shell, snippet};
 
 const PER_PAGE: usize = 20;
 /// The last page a request may ask for (10,000 hits): further pages are
@@ -22,22 +24,6 @@ pub struct Params {
     pub before: Option<String>,
     pub sort: Option<String>,
     pub page: Option<usize>,
-}
-
-/// The snippet with its matched byte ranges marked.
-pub fn snippet(text: &str, highlights: &[(usize, usize)]) -> Markup {
-    let mut pieces = Vec::new();
-    let mut at = 0;
-    for &(a, b) in highlights {
-        if a < at || b > text.len() || !text.is_char_boundary(a) || !text.is_char_boundary(b) {
-            continue;
-        }
-        pieces.push((&text[at..a], false));
-        pieces.push((&text[a..b], true));
-        at = b;
-    }
-    pieces.push((&text[at..], false));
-    html! { @for (p, m) in pieces { @if m { mark { (p) } } @else { (p) } } }
 }
 
 fn hit(h: &Hit) -> Markup {
@@ -79,16 +65,6 @@ fn link(p: &Params, page: usize, extra: Option<&str>) -> String {
         s.push_str(&format!("&page={page}"));
     }
     s
-}
-
-/// A field and value as a query clause, quoted (with `\` and `"` escaped)
-/// unless the value is a plain word, so any stored value can be searched.
-pub fn clause(field: &str, value: &str) -> String {
-    if !value.is_empty() && value.chars().all(|c| c.is_alphanumeric() || "._-@".contains(c)) {
-        format!("{field}:{value}")
-    } else {
-        format!("{field}:\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-    }
 }
 
 fn form(p: &Params) -> Markup {

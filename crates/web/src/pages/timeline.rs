@@ -8,9 +8,10 @@ use leaktrace_timeline::objects::Object;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use crate::app::App;
 use crate::charts::{self, Mark};
+use crate::error::PageResult;
 use crate::layout::{account_link, count, duration, page as shell, time, time_s};
-use crate::server::{App, PageResult};
 
 /// Events listed under the chart.
 const MAX_EVENTS: usize = 500;
