@@ -236,22 +236,24 @@ fn source_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceRow> {
 
 const SOURCE_COLS: &str = "id, path, sha256, size, kind, format, compression, tool_version, ingested_at, rows, posts, rejected, first_post, last_post";
 
-impl Catalog {
-    fn connect(path: &Path) -> Result<Connection> {
-        let conn = Connection::open(path)?;
-        // WAL lets `info` read while an ingest writes; FULL sync makes every
-        // committed source durable before leaktrace says it is done.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        Ok(conn)
-    }
+/// Open the catalog of the case at `root`. Every connection to the catalog
+/// is made here, so all get the same settings.
+pub(crate) fn connect(root: &Path) -> Result<Connection> {
+    let conn = Connection::open(root.join(FILE))?;
+    // Set first, so that the pragmas below also wait for another connection.
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    // WAL lets `info` read while an ingest writes; FULL sync makes every
+    // committed source durable before leaktrace says it is done.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
 
-    pub(crate) fn create(path: &Path) -> Result<Catalog> {
-        let conn = Self::connect(path)?;
-        let c = Catalog { conn };
-        c.migrate(path)?;
+impl Catalog {
+    pub(crate) fn create(root: &Path) -> Result<Catalog> {
+        let c = Catalog { conn: connect(root)? };
+        c.migrate(root)?;
         c.conn.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('created_at', ?1), ('created_by', ?2)",
             params![now_rfc3339(), crate::TOOL_VERSION],
@@ -259,13 +261,14 @@ impl Catalog {
         Ok(c)
     }
 
-    pub(crate) fn open(path: &Path) -> Result<Catalog> {
-        let c = Catalog { conn: Self::connect(path)? };
-        c.migrate(path)?;
+    pub(crate) fn open(root: &Path) -> Result<Catalog> {
+        let c = Catalog { conn: connect(root)? };
+        c.migrate(root)?;
         Ok(c)
     }
 
-    fn migrate(&self, path: &Path) -> Result<()> {
+    fn migrate(&self, root: &Path) -> Result<()> {
+        let path = root.join(FILE);
         let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let supported = MIGRATIONS.len() as i64;
         if version > supported {
@@ -563,4 +566,21 @@ fn insert_labels<'a>(
 
 pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_connection_waits_for_writers_and_syncs_in_wal_mode() {
+        let tmp = tempfile::tempdir().unwrap();
+        Catalog::create(tmp.path()).unwrap();
+        let conn = connect(tmp.path()).unwrap();
+        let get = |p: &str| conn.pragma_query_value(None, p, |r| r.get::<_, rusqlite::types::Value>(0)).unwrap();
+        assert_eq!(get("journal_mode"), rusqlite::types::Value::Text("wal".into()));
+        assert_eq!(get("synchronous"), rusqlite::types::Value::Integer(2));
+        assert_eq!(get("foreign_keys"), rusqlite::types::Value::Integer(1));
+        assert_eq!(get("busy_timeout"), rusqlite::types::Value::Integer(30_000));
+    }
 }

@@ -85,7 +85,7 @@ impl Case {
             let p = dir.join(sub);
             std::fs::create_dir_all(&p).map_err(io_err(&p))?;
         }
-        let catalog = catalog::Catalog::create(&dir.join(catalog::FILE))?;
+        let catalog = catalog::Catalog::create(dir)?;
         Ok(Case { root: dir.to_path_buf(), catalog })
     }
 
@@ -95,7 +95,7 @@ impl Case {
         if !cat.is_file() {
             return Err(StoreError::NotACase(dir.display().to_string()));
         }
-        let catalog = catalog::Catalog::open(&cat)?;
+        let catalog = catalog::Catalog::open(dir)?;
         Ok(Case { root: dir.to_path_buf(), catalog })
     }
 

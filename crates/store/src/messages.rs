@@ -171,13 +171,6 @@ pub struct MessageRow {
     pub meta: serde_json::Value,
 }
 
-fn connect(root: &Path) -> Result<Connection> {
-    let conn = Connection::open(root.join(catalog::FILE))?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    Ok(conn)
-}
-
 fn json_list(s: Option<String>) -> Vec<String> {
     s.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
 }
@@ -343,7 +336,7 @@ impl Case {
     /// then (and if the writer is dropped, or the process dies) the case has
     /// none of it.
     pub fn begin_mail_source(&self, _lock: &WriteLock, meta: SourceMeta) -> Result<MailWriter> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
         conn.execute(
             "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state, rows, rejected)
@@ -365,7 +358,7 @@ impl Case {
 
     /// Every message of the complete sources, in item order.
     pub fn messages(&self) -> Result<Vec<MessageRow>> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn.prepare(&format!("{MESSAGE_SELECT} ORDER BY m.item_id"))?;
         let rows = st.query_map([], message_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -375,12 +368,12 @@ impl Case {
     /// last `leaktrace verify`'s, else the checks made at ingest without keys;
     /// `None` for a message stored before reports were kept.
     pub fn message_report(&self, item_id: i64) -> Result<Option<String>> {
-        stored_report(&connect(self.root())?, item_id)
+        stored_report(&catalog::connect(self.root())?, item_id)
     }
 
     /// The first `limit` messages of the complete sources, in item order.
     pub fn messages_first(&self, limit: usize) -> Result<Vec<MessageRow>> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn.prepare(&format!("{MESSAGE_SELECT} ORDER BY m.item_id LIMIT ?1"))?;
         let rows = st.query_map([limit as i64], message_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -389,7 +382,7 @@ impl Case {
     /// Messages of the complete sources per verdict (None: not verified yet),
     /// with the earliest and latest Date.
     pub fn message_counts(&self) -> Result<MessageCounts> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn.prepare(
             "SELECT m.verdict, count(*) FROM messages m
              JOIN sources s ON s.id = m.source_id AND s.state = 'complete' GROUP BY m.verdict ORDER BY m.verdict",
@@ -406,7 +399,7 @@ impl Case {
 
     /// The messages of one complete source, in item order.
     pub fn messages_of_source(&self, source_id: i64) -> Result<Vec<MessageRow>> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn.prepare(&format!("{MESSAGE_SELECT} WHERE m.source_id = ?1 ORDER BY m.item_id"))?;
         let rows = st.query_map([source_id], message_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -419,7 +412,7 @@ impl Case {
         source_id: i64,
         mut f: impl FnMut(MessageRow) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn
             .prepare(&format!("{MESSAGE_SELECT} WHERE m.source_id = ?1 ORDER BY m.item_id"))
             .map_err(crate::StoreError::from)?;
@@ -434,7 +427,7 @@ impl Case {
     /// order, without the bodies: (item id, Message-ID, In-Reply-To and
     /// References, Subject).
     pub fn thread_links(&self) -> Result<Vec<ThreadLinks>> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn.prepare(
             "SELECT m.item_id, m.message_id, m.in_reply_to, m.refs, m.subject FROM messages m
              JOIN sources s ON s.id = m.source_id AND s.state = 'complete' ORDER BY m.item_id",
@@ -451,7 +444,7 @@ impl Case {
 
     /// One message of a complete source, by item id.
     pub fn message(&self, item_id: i64) -> Result<Option<MessageRow>> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn.prepare(&format!("{MESSAGE_SELECT} WHERE m.item_id = ?1"))?;
         let mut rows = st.query_map([item_id], message_row)?;
         Ok(rows.next().transpose()?)
@@ -460,7 +453,7 @@ impl Case {
     /// Does the catalog list these bytes (a source file, a message or an
     /// attachment of a complete source)? Views serve evidence only then.
     pub fn lists_evidence(&self, sha256_hex: &str) -> Result<bool> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let n: i64 = conn.query_row(
             "SELECT (SELECT count(*) FROM sources WHERE sha256 = ?1 AND state = 'complete')
                   + (SELECT count(*) FROM items i JOIN sources s ON s.id = i.source_id AND s.state = 'complete'
@@ -473,7 +466,7 @@ impl Case {
 
     /// Record thread ids (item id, thread id), in one transaction.
     pub fn set_thread_ids(&self, _lock: &WriteLock, threads: &[(i64, String)]) -> Result<()> {
-        let mut conn = connect(self.root())?;
+        let mut conn = catalog::connect(self.root())?;
         let tx = conn.transaction()?;
         {
             let mut st = tx.prepare("UPDATE messages SET thread_id = ?2 WHERE item_id = ?1")?;
@@ -487,7 +480,7 @@ impl Case {
 
     /// Record verification results, in one transaction.
     pub fn set_verdicts(&self, _lock: &WriteLock, verdicts: &[Verdict]) -> Result<()> {
-        let mut conn = connect(self.root())?;
+        let mut conn = catalog::connect(self.root())?;
         let tx = conn.transaction()?;
         let now = catalog::now_rfc3339();
         {
