@@ -315,21 +315,7 @@ impl Catalog {
     }
 
     pub(crate) fn insert_pending(&self, meta: &SourceMeta) -> Result<i64> {
-        self.conn.execute(
-            "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
-            params![
-                meta.path,
-                meta.sha256_hex,
-                meta.size as i64,
-                meta.kind,
-                meta.format,
-                meta.compression,
-                crate::TOOL_VERSION,
-                now_rfc3339()
-            ],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        insert_source(&self.conn, meta, SourceState::Pending, 0, 0)
     }
 
     /// Mark a pending source complete with everything learnt while reading
@@ -379,23 +365,8 @@ impl Catalog {
         rejects: &[(u64, String)],
     ) -> Result<i64> {
         let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
-            "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state, rows, rejected)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'complete', ?9, ?10)",
-            params![
-                meta.path,
-                meta.sha256_hex,
-                meta.size as i64,
-                meta.kind,
-                meta.format,
-                meta.compression,
-                crate::TOOL_VERSION,
-                now_rfc3339(),
-                (labels.len() + rejects.len()) as i64,
-                rejects.len() as i64
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
+        let rows = (labels.len() + rejects.len()) as i64;
+        let id = insert_source(&tx, meta, SourceState::Complete, rows, rejects.len() as i64)?;
         insert_labels(&tx, id, labels.iter())?;
         {
             let mut ins = tx.prepare("INSERT INTO rejects(source_id, line, reason) VALUES (?1, ?2, ?3)")?;
@@ -547,6 +518,48 @@ impl Catalog {
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         Ok(v)
     }
+}
+
+/// Whether a new source row is visible to readers.
+#[derive(Clone, Copy)]
+pub(crate) enum SourceState {
+    /// Being added; completed by [`Catalog::complete_source`] or removed.
+    Pending,
+    /// Added in the same transaction as everything it brings.
+    Complete,
+}
+
+/// Insert a source row with its custody facts and counts; returns its id.
+/// Every source row is made here, whatever the kind of source.
+pub(crate) fn insert_source(
+    conn: &Connection,
+    meta: &SourceMeta,
+    state: SourceState,
+    rows: i64,
+    rejected: i64,
+) -> Result<i64> {
+    let state = match state {
+        SourceState::Pending => "pending",
+        SourceState::Complete => "complete",
+    };
+    conn.execute(
+        "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state, rows, rejected)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            meta.path,
+            meta.sha256_hex,
+            meta.size as i64,
+            meta.kind,
+            meta.format,
+            meta.compression,
+            crate::TOOL_VERSION,
+            now_rfc3339(),
+            state,
+            rows,
+            rejected
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
 }
 
 fn insert_labels<'a>(

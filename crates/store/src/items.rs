@@ -6,7 +6,8 @@
 use rusqlite::params;
 use serde::Serialize;
 
-use crate::{Case, Result, SourceMeta, WriteLock, catalog};
+use crate::catalog::{self, SourceState};
+use crate::{Case, Result, SourceMeta, WriteLock};
 
 /// One item as recorded.
 #[derive(Clone, Debug, Serialize)]
@@ -51,22 +52,7 @@ impl Case {
     pub fn add_item_source(&self, _lock: &WriteLock, meta: SourceMeta, items: &[NewItem]) -> Result<(i64, Vec<i64>)> {
         let mut conn = catalog::connect(self.root())?;
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state, rows)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'complete', ?9)",
-            params![
-                meta.path,
-                meta.sha256_hex,
-                meta.size as i64,
-                meta.kind,
-                meta.format,
-                meta.compression,
-                crate::TOOL_VERSION,
-                catalog::now_rfc3339(),
-                items.len() as i64
-            ],
-        )?;
-        let source = tx.last_insert_rowid();
+        let source = catalog::insert_source(&tx, &meta, SourceState::Complete, items.len() as i64, 0)?;
         let mut ids = Vec::with_capacity(items.len());
         {
             let mut ins =

@@ -14,8 +14,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::catalog::{self, SourceState};
 use crate::evidence::{path_for, sync_dir};
-use crate::{Case, Result, SourceMeta, StoredFile, WriteLock, catalog, io_err};
+use crate::{Case, Result, SourceMeta, StoredFile, WriteLock, io_err};
 
 /// An attachment to record with its message.
 #[derive(Clone, Debug)]
@@ -338,21 +339,7 @@ impl Case {
     pub fn begin_mail_source(&self, _lock: &WriteLock, meta: SourceMeta) -> Result<MailWriter> {
         let conn = catalog::connect(self.root())?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        conn.execute(
-            "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state, rows, rejected)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'complete', 0, 0)",
-            params![
-                meta.path,
-                meta.sha256_hex,
-                meta.size as i64,
-                meta.kind,
-                meta.format,
-                meta.compression,
-                crate::TOOL_VERSION,
-                catalog::now_rfc3339(),
-            ],
-        )?;
-        let source = conn.last_insert_rowid();
+        let source = catalog::insert_source(&conn, &meta, SourceState::Complete, 0, 0)?;
         Ok(MailWriter { conn, source, messages: 0, flagged: 0, first: None, last: None })
     }
 
