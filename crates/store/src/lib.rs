@@ -16,6 +16,7 @@
 //! nothing of file formats (ingest) or analyses (they read from it).
 
 mod catalog;
+mod durable;
 mod evidence;
 mod lock;
 pub mod posts;
@@ -25,6 +26,7 @@ mod source;
 use std::path::{Path, PathBuf};
 
 pub use catalog::{AccountRow, CaseSummary, FacetCount, RejectRow, SourceRow};
+use evidence::Content;
 pub use evidence::StoredFile;
 pub use lock::WriteLock;
 pub use runs::RunRow;
@@ -134,7 +136,22 @@ impl Case {
 
     /// Copy a file into the evidence store (needs the write lock).
     pub fn store_evidence(&self, _lock: &WriteLock, path: &Path) -> Result<StoredFile> {
-        evidence::store(&self.root, path)
+        Ok(evidence::put(&self.root, &[Content::File(path)])?.pop().expect("one file stored"))
+    }
+
+    /// Store bytes (a message taken out of a mailbox, an attachment) in the
+    /// evidence store, content-addressed, read-only, synced.
+    pub fn store_evidence_bytes(&self, _lock: &WriteLock, bytes: &[u8]) -> Result<StoredFile> {
+        Ok(evidence::put(&self.root, &[Content::Bytes(bytes)])?.pop().expect("one file stored"))
+    }
+
+    /// Store many blobs (the messages and attachments of a mailbox) with two
+    /// file-system syncs in all instead of two per blob. As with one blob, a
+    /// crash leaves under an evidence name only complete bytes. Returns one
+    /// `StoredFile` per blob, in order.
+    pub fn store_evidence_batch(&self, _lock: &WriteLock, blobs: &[&[u8]]) -> Result<Vec<StoredFile>> {
+        let contents: Vec<Content<'_>> = blobs.iter().map(|b| Content::Bytes(b)).collect();
+        evidence::put(&self.root, &contents)
     }
 
     /// Where the stored original with this SHA-256 lives.

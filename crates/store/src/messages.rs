@@ -5,18 +5,11 @@
 //! stored the same way. A mailbox is added in one transaction, like any
 //! source: whole or not at all.
 
-use std::fs::{self, File};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::catalog::{self, SourceState};
-use crate::evidence::{path_for, sync_dir};
-use crate::{Case, Result, SourceMeta, StoredFile, WriteLock, io_err};
+use crate::{Case, Result, SourceMeta, WriteLock};
 
 /// An attachment to record with its message.
 #[derive(Clone, Debug)]
@@ -219,107 +212,7 @@ pub type ThreadLinks = (i64, Option<String>, Vec<String>, Option<String>);
 /// Messages per verdict (None: not verified yet), and the earliest and latest Date (UTC ms).
 pub type MessageCounts = (Vec<(Option<String>, i64)>, Option<i64>, Option<i64>);
 
-/// Make these files (or folders) durable. On Linux one `syncfs` of the case's
-/// file system does it for any number of them; elsewhere each is synced.
-fn sync_all<'a>(any_in_case: &Path, paths: impl Iterator<Item = &'a Path>) -> Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        let _ = paths;
-        let d = File::open(any_in_case).map_err(io_err(any_in_case))?;
-        // SAFETY: syncfs only reads the descriptor, which `d` keeps open for the call.
-        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
-            return Err(io_err(any_in_case)(std::io::Error::last_os_error()));
-        }
-        Ok(())
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = any_in_case;
-        for p in paths {
-            File::open(p).and_then(|f| f.sync_all()).map_err(io_err(p))?;
-        }
-        Ok(())
-    }
-}
-
-static STAGED: AtomicU64 = AtomicU64::new(0);
-
 impl Case {
-    /// Store bytes (a message taken out of a mailbox, an attachment) in the
-    /// evidence store, content-addressed, read-only, synced.
-    pub fn store_evidence_bytes(&self, _lock: &WriteLock, bytes: &[u8]) -> Result<StoredFile> {
-        let sha256: [u8; 32] = Sha256::digest(bytes).into();
-        let hex = hex::encode(sha256);
-        let dest = path_for(self.root(), &hex);
-        let size = bytes.len() as u64;
-        if dest.exists() {
-            return Ok(StoredFile { sha256, sha256_hex: hex, size, path: dest, newly_stored: false });
-        }
-        let tmp_dir = self.root().join("tmp");
-        fs::create_dir_all(&tmp_dir).map_err(io_err(&tmp_dir))?;
-        let n = STAGED.fetch_add(1, Ordering::Relaxed);
-        let tmp = tmp_dir.join(format!("evidence-{}-{n}.partial", std::process::id()));
-        let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-        f.write_all(bytes).map_err(io_err(&tmp))?;
-        f.sync_all().map_err(io_err(&tmp))?;
-        drop(f);
-        let dir = dest.parent().expect("evidence path has a parent");
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
-        fs::rename(&tmp, &dest).map_err(io_err(&dest))?;
-        let mut perm = fs::metadata(&dest).map_err(io_err(&dest))?.permissions();
-        perm.set_readonly(true);
-        fs::set_permissions(&dest, perm).map_err(io_err(&dest))?;
-        sync_dir(dir)?;
-        Ok(StoredFile { sha256, sha256_hex: hex, size, path: dest, newly_stored: true })
-    }
-
-    /// Store many blobs (the messages and attachments of a mailbox) with two
-    /// file-system syncs in all instead of two per blob: every new blob is
-    /// written to `tmp/`, everything is synced, then each is renamed into
-    /// place and made read-only, and the renames are synced. As with one
-    /// blob, a crash leaves under an evidence name only complete bytes.
-    /// Returns one `StoredFile` per blob, in order.
-    pub fn store_evidence_batch(&self, _lock: &WriteLock, blobs: &[&[u8]]) -> Result<Vec<StoredFile>> {
-        let tmp_dir = self.root().join("tmp");
-        fs::create_dir_all(&tmp_dir).map_err(io_err(&tmp_dir))?;
-        let mut out = Vec::with_capacity(blobs.len());
-        let mut pending: Vec<(PathBuf, PathBuf)> = Vec::new();
-        let mut written: std::collections::HashSet<String> = std::collections::HashSet::new();
-        use rayon::prelude::*;
-        let hashes: Vec<[u8; 32]> = blobs.par_iter().map(|b| Sha256::digest(b).into()).collect();
-        for (bytes, sha256) in blobs.iter().zip(hashes) {
-            let hex = hex::encode(sha256);
-            let dest = path_for(self.root(), &hex);
-            let newly_stored = !dest.exists() && written.insert(hex.clone());
-            if newly_stored {
-                let n = STAGED.fetch_add(1, Ordering::Relaxed);
-                let tmp = tmp_dir.join(format!("evidence-{}-{n}.partial", std::process::id()));
-                let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-                f.write_all(bytes).map_err(io_err(&tmp))?;
-                pending.push((tmp, dest.clone()));
-            }
-            out.push(StoredFile { sha256, sha256_hex: hex, size: bytes.len() as u64, path: dest, newly_stored });
-        }
-        if pending.is_empty() {
-            return Ok(out);
-        }
-        sync_all(&tmp_dir, pending.iter().map(|(t, _)| t.as_path()))?;
-        let mut dirs = std::collections::BTreeSet::new();
-        for (tmp, dest) in &pending {
-            let dir = dest.parent().expect("evidence path has a parent");
-            if dirs.insert(dir.to_path_buf()) {
-                fs::create_dir_all(dir).map_err(io_err(dir))?;
-            }
-            fs::rename(tmp, dest).map_err(io_err(dest))?;
-            let mut perm = fs::metadata(dest).map_err(io_err(dest))?.permissions();
-            perm.set_readonly(true);
-            fs::set_permissions(dest, perm).map_err(io_err(dest))?;
-        }
-        sync_all(&tmp_dir, dirs.iter().map(PathBuf::as_path))?;
-        Ok(out)
-    }
-
     /// Add a mailbox: the source row (complete), an email item and a
     /// messages row per message, an attachment item per attachment, in one
     /// transaction. Returns the source id.
@@ -535,26 +428,5 @@ mod tests {
         let rows = case.messages().unwrap();
         assert_eq!((rows[0].verdict.as_deref(), rows[0].thread_id.as_deref()), (Some("unsigned"), Some("t")));
         assert_eq!(case.sources().unwrap()[0].rows, 1);
-    }
-
-    #[test]
-    fn a_batch_stores_each_blob_once_complete_and_read_only() {
-        let tmp = tempfile::tempdir().unwrap();
-        let case = Case::init(&tmp.path().join("c")).unwrap();
-        let lock = case.lock_for_write(false, |_| {}).unwrap();
-        let old = case.store_evidence_bytes(&lock, b"already here").unwrap();
-        let blobs: [&[u8]; 4] = [b"one", b"two", b"one", b"already here"];
-        let got = case.store_evidence_batch(&lock, &blobs).unwrap();
-        assert_eq!(got.iter().map(|f| f.newly_stored).collect::<Vec<_>>(), [true, true, false, false]);
-        assert_eq!(got[0].sha256_hex, got[2].sha256_hex);
-        assert_eq!(got[3].sha256_hex, old.sha256_hex);
-        for (f, b) in got.iter().zip(blobs) {
-            assert_eq!(fs::read(&f.path).unwrap(), b);
-            assert!(fs::metadata(&f.path).unwrap().permissions().readonly());
-            assert_eq!(f.path, case.evidence_path(&f.sha256_hex));
-        }
-        let left: Vec<_> = fs::read_dir(case.root().join("tmp")).unwrap().collect();
-        assert!(left.is_empty(), "nothing staged is left behind");
-        assert!(case.store_evidence_batch(&lock, &[]).unwrap().is_empty());
     }
 }

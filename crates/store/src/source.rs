@@ -164,7 +164,7 @@ impl<'c> SourceWriter<'c> {
             crash_point("before-rename");
             let dest = partition_dir(root, self.id);
             std::fs::rename(&self.staging, &dest).map_err(io_err(&dest))?;
-            crate::evidence::sync_dir(&posts_dir)?;
+            crate::durable::sync_dir(&posts_dir)?;
             crash_point("after-rename");
         } else {
             std::fs::remove_dir_all(&self.staging).map_err(io_err(&self.staging))?;
