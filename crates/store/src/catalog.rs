@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use leaktrace_model::AccountInfo;
 use rusqlite::{Connection, OptionalExtension, params};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::source::{SourceMeta, SourceStats};
 use crate::{Result, StoreError};
 
 pub(crate) const FILE: &str = "catalog.sqlite";
@@ -147,13 +148,46 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
-/// Facets counted per source at ingest, for `info` and the UI. (Mentions
-/// are not: they are as many as hashtags and domains together, and
-/// analyses read them from the posts table.)
-pub(crate) const FACETS: [&str; 4] = ["hashtag", "domain", "language", "kind"];
-
 /// Rejected records kept per source (all are counted).
 pub(crate) const MAX_REJECTS_KEPT: usize = 10_000;
+
+/// Custody facts about a source, recorded in the catalog.
+#[derive(Clone, Debug)]
+pub struct SourceMeta {
+    /// Path as the user gave it.
+    pub path: String,
+    pub sha256_hex: String,
+    pub size: u64,
+    /// `social`, `accounts`, `mail`, `article`.
+    pub kind: String,
+    /// Format name, e.g. `ira-by-author`.
+    pub format: String,
+    /// `none`, `gzip`, `zstd`.
+    pub compression: String,
+}
+
+/// One account's posts in a source.
+#[derive(Default)]
+pub(crate) struct AccountAgg {
+    pub name: Option<String>,
+    pub posts: i64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+}
+
+/// Everything learnt while reading a source, recorded when it completes.
+#[derive(Default)]
+pub(crate) struct SourceStats {
+    pub rows: u64,
+    pub posts: u64,
+    pub rejected: u64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub rejects: Vec<(u64, String)>,
+    pub accounts: FxHashMap<String, AccountAgg>,
+    pub labels: Vec<AccountInfo>,
+    pub facets: FxHashMap<&'static str, FxHashMap<String, i64>>,
+}
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SourceRow {

@@ -25,12 +25,12 @@ mod source;
 
 use std::path::{Path, PathBuf};
 
-pub use catalog::{AccountRow, CaseSummary, FacetCount, RejectRow, SourceRow};
+pub use catalog::{AccountRow, CaseSummary, FacetCount, RejectRow, SourceMeta, SourceRow};
 use evidence::Content;
 pub use evidence::StoredFile;
 pub use lock::WriteLock;
 pub use runs::RunRow;
-pub use source::{AddedSource, SourceMeta, SourceWriter};
+pub use source::{AddedSource, SourceWriter};
 
 /// The version of leaktrace writing to a case, recorded with every source.
 pub const TOOL_VERSION: &str = concat!("leaktrace ", env!("CARGO_PKG_VERSION"));

@@ -15,45 +15,14 @@ use std::path::PathBuf;
 use leaktrace_model::{AccountInfo, Post};
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::catalog::{FACETS, MAX_REJECTS_KEPT};
+use crate::catalog::{AccountAgg, MAX_REJECTS_KEPT, SourceMeta, SourceStats};
 use crate::posts::{PART_FILE, PostTableWriter, partition_dir};
 use crate::{Case, Result, WriteLock, crash_point, io_err};
 
-/// Custody facts about a source, recorded in the catalog.
-#[derive(Clone, Debug)]
-pub struct SourceMeta {
-    /// Path as the user gave it.
-    pub path: String,
-    pub sha256_hex: String,
-    pub size: u64,
-    /// `social`, `accounts`, `mail`, `article`.
-    pub kind: String,
-    /// Format name, e.g. `ira-by-author`.
-    pub format: String,
-    /// `none`, `gzip`, `zstd`.
-    pub compression: String,
-}
-
-#[derive(Default)]
-pub(crate) struct AccountAgg {
-    pub name: Option<String>,
-    pub posts: i64,
-    pub first: Option<i64>,
-    pub last: Option<i64>,
-}
-
-#[derive(Default)]
-pub(crate) struct SourceStats {
-    pub rows: u64,
-    pub posts: u64,
-    pub rejected: u64,
-    pub first: Option<i64>,
-    pub last: Option<i64>,
-    pub rejects: Vec<(u64, String)>,
-    pub accounts: HashMap<String, AccountAgg>,
-    pub labels: Vec<AccountInfo>,
-    pub facets: HashMap<&'static str, HashMap<String, i64>>,
-}
+/// Facets counted per source at ingest, for `info` and the UI. (Mentions
+/// are not: they are as many as hashtags and domains together, and
+/// analyses read them from the posts table.)
+const FACETS: [&str; 4] = ["hashtag", "domain", "language", "kind"];
 
 /// What adding a source achieved.
 #[derive(Clone, Debug)]
