@@ -1,6 +1,8 @@
 //! The SQLite catalog: chain of custody for every source, accounts and
 //! their labels, rejected records, facet counts. Schema changes are
-//! numbered migrations tracked in `PRAGMA user_version`.
+//! numbered migrations tracked in `PRAGMA user_version`. Every connection
+//! is made by [`connect`] and every source row by [`insert_source`]; nothing
+//! here touches a file but `catalog.sqlite`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::{Result, StoreError};
+use crate::error::{Result, StoreError};
 
 pub(crate) const FILE: &str = "catalog.sqlite";
 

@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::path::Path;
 
-use crate::{Result, io_err};
+use crate::error::{Result, io_err};
 
 /// Make a rename into `dir` (or a write to the file `dir`) durable.
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::durable::{sync_dir, sync_many};
-use crate::{Result, io_err};
+use crate::error::{Result, io_err};
 
 /// An original file now held in the case.
 #[derive(Clone, Debug)]
@@ -159,7 +159,7 @@ fn copy_hashing(tmp_dir: &Path, src: &Path) -> Result<(PathBuf, File, [u8; 32], 
 
 #[cfg(test)]
 mod tests {
-    use crate::Case;
+    use crate::case::Case;
     use std::fs;
 
     #[test]

@@ -6,8 +6,10 @@
 use rusqlite::params;
 use serde::Serialize;
 
-use crate::catalog::{self, SourceState};
-use crate::{Case, Result, SourceMeta, WriteLock};
+use crate::case::Case;
+use crate::catalog::{self, SourceMeta, SourceState};
+use crate::error::Result;
+use crate::lock::WriteLock;
 
 /// One item as recorded.
 #[derive(Clone, Debug, Serialize)]

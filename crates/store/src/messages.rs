@@ -3,13 +3,17 @@
 //! before mbox quoting), with a `messages` row for its header fields, thread
 //! and verdict; each attachment is an `items` row of kind `attachment`,
 //! stored the same way. A mailbox is added in one transaction, like any
-//! source: whole or not at all.
+//! source: whole or not at all. Bytes are stored (see
+//! `Case::store_evidence_batch`) before they are recorded here; nothing here
+//! writes a file but the catalog.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::catalog::{self, SourceState};
-use crate::{Case, Result, SourceMeta, WriteLock};
+use crate::case::Case;
+use crate::catalog::{self, SourceMeta, SourceState};
+use crate::error::{Result, StoreError};
+use crate::lock::WriteLock;
 
 /// An attachment to record with its message.
 #[derive(Clone, Debug)]
@@ -287,7 +291,7 @@ impl Case {
 
     /// Call `f` with each message of one complete source, in item order, one
     /// row at a time (a mailbox's bodies are not all held at once).
-    pub fn each_message_of_source<E: From<crate::StoreError>>(
+    pub fn each_message_of_source<E: From<StoreError>>(
         &self,
         source_id: i64,
         mut f: impl FnMut(MessageRow) -> std::result::Result<(), E>,
@@ -295,10 +299,10 @@ impl Case {
         let conn = catalog::connect(self.root())?;
         let mut st = conn
             .prepare(&format!("{MESSAGE_SELECT} WHERE m.source_id = ?1 ORDER BY m.item_id"))
-            .map_err(crate::StoreError::from)?;
-        let mut rows = st.query([source_id]).map_err(crate::StoreError::from)?;
-        while let Some(r) = rows.next().map_err(crate::StoreError::from)? {
-            f(message_row(r).map_err(crate::StoreError::from)?)?;
+            .map_err(StoreError::from)?;
+        let mut rows = st.query([source_id]).map_err(StoreError::from)?;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            f(message_row(r).map_err(StoreError::from)?)?;
         }
         Ok(())
     }
