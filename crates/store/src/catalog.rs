@@ -1,15 +1,18 @@
 //! The SQLite catalog: chain of custody for every source, accounts and
 //! their labels, rejected records, facet counts. Schema changes are
-//! numbered migrations tracked in `PRAGMA user_version`.
+//! numbered migrations tracked in `PRAGMA user_version`. Every connection
+//! is made by [`connect`] and every source row by [`insert_source`]; nothing
+//! here touches a file but `catalog.sqlite`.
 
 use std::collections::HashMap;
 use std::path::Path;
 
+use leaktrace_model::AccountInfo;
 use rusqlite::{Connection, OptionalExtension, params};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::source::{SourceMeta, SourceStats};
-use crate::{Result, StoreError};
+use crate::error::{Result, StoreError};
 
 pub(crate) const FILE: &str = "catalog.sqlite";
 
@@ -147,13 +150,46 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
-/// Facets counted per source at ingest, for `info` and the UI. (Mentions
-/// are not: they are as many as hashtags and domains together, and
-/// analyses read them from the posts table.)
-pub(crate) const FACETS: [&str; 4] = ["hashtag", "domain", "language", "kind"];
-
 /// Rejected records kept per source (all are counted).
 pub(crate) const MAX_REJECTS_KEPT: usize = 10_000;
+
+/// Custody facts about a source, recorded in the catalog.
+#[derive(Clone, Debug)]
+pub struct SourceMeta {
+    /// Path as the user gave it.
+    pub path: String,
+    pub sha256_hex: String,
+    pub size: u64,
+    /// `social`, `accounts`, `mail`, `article`.
+    pub kind: String,
+    /// Format name, e.g. `ira-by-author`.
+    pub format: String,
+    /// `none`, `gzip`, `zstd`.
+    pub compression: String,
+}
+
+/// One account's posts in a source.
+#[derive(Default)]
+pub(crate) struct AccountAgg {
+    pub name: Option<String>,
+    pub posts: i64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+}
+
+/// Everything learnt while reading a source, recorded when it completes.
+#[derive(Default)]
+pub(crate) struct SourceStats {
+    pub rows: u64,
+    pub posts: u64,
+    pub rejected: u64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub rejects: Vec<(u64, String)>,
+    pub accounts: FxHashMap<String, AccountAgg>,
+    pub labels: Vec<AccountInfo>,
+    pub facets: FxHashMap<&'static str, FxHashMap<String, i64>>,
+}
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SourceRow {
@@ -236,22 +272,24 @@ fn source_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceRow> {
 
 const SOURCE_COLS: &str = "id, path, sha256, size, kind, format, compression, tool_version, ingested_at, rows, posts, rejected, first_post, last_post";
 
-impl Catalog {
-    fn connect(path: &Path) -> Result<Connection> {
-        let conn = Connection::open(path)?;
-        // WAL lets `info` read while an ingest writes; FULL sync makes every
-        // committed source durable before leaktrace says it is done.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        Ok(conn)
-    }
+/// Open the catalog of the case at `root`. Every connection to the catalog
+/// is made here, so all get the same settings.
+pub(crate) fn connect(root: &Path) -> Result<Connection> {
+    let conn = Connection::open(root.join(FILE))?;
+    // Set first, so that the pragmas below also wait for another connection.
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    // WAL lets `info` read while an ingest writes; FULL sync makes every
+    // committed source durable before leaktrace says it is done.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
 
-    pub(crate) fn create(path: &Path) -> Result<Catalog> {
-        let conn = Self::connect(path)?;
-        let c = Catalog { conn };
-        c.migrate(path)?;
+impl Catalog {
+    pub(crate) fn create(root: &Path) -> Result<Catalog> {
+        let c = Catalog { conn: connect(root)? };
+        c.migrate(root)?;
         c.conn.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('created_at', ?1), ('created_by', ?2)",
             params![now_rfc3339(), crate::TOOL_VERSION],
@@ -259,13 +297,14 @@ impl Catalog {
         Ok(c)
     }
 
-    pub(crate) fn open(path: &Path) -> Result<Catalog> {
-        let c = Catalog { conn: Self::connect(path)? };
-        c.migrate(path)?;
+    pub(crate) fn open(root: &Path) -> Result<Catalog> {
+        let c = Catalog { conn: connect(root)? };
+        c.migrate(root)?;
         Ok(c)
     }
 
-    fn migrate(&self, path: &Path) -> Result<()> {
+    fn migrate(&self, root: &Path) -> Result<()> {
+        let path = root.join(FILE);
         let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let supported = MIGRATIONS.len() as i64;
         if version > supported {
@@ -312,21 +351,7 @@ impl Catalog {
     }
 
     pub(crate) fn insert_pending(&self, meta: &SourceMeta) -> Result<i64> {
-        self.conn.execute(
-            "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
-            params![
-                meta.path,
-                meta.sha256_hex,
-                meta.size as i64,
-                meta.kind,
-                meta.format,
-                meta.compression,
-                crate::TOOL_VERSION,
-                now_rfc3339()
-            ],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        insert_source(&self.conn, meta, SourceState::Pending, 0, 0)
     }
 
     /// Mark a pending source complete with everything learnt while reading
@@ -376,23 +401,8 @@ impl Catalog {
         rejects: &[(u64, String)],
     ) -> Result<i64> {
         let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
-            "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state, rows, rejected)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'complete', ?9, ?10)",
-            params![
-                meta.path,
-                meta.sha256_hex,
-                meta.size as i64,
-                meta.kind,
-                meta.format,
-                meta.compression,
-                crate::TOOL_VERSION,
-                now_rfc3339(),
-                (labels.len() + rejects.len()) as i64,
-                rejects.len() as i64
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
+        let rows = (labels.len() + rejects.len()) as i64;
+        let id = insert_source(&tx, meta, SourceState::Complete, rows, rejects.len() as i64)?;
         insert_labels(&tx, id, labels.iter())?;
         {
             let mut ins = tx.prepare("INSERT INTO rejects(source_id, line, reason) VALUES (?1, ?2, ?3)")?;
@@ -546,6 +556,48 @@ impl Catalog {
     }
 }
 
+/// Whether a new source row is visible to readers.
+#[derive(Clone, Copy)]
+pub(crate) enum SourceState {
+    /// Being added; completed by [`Catalog::complete_source`] or removed.
+    Pending,
+    /// Added in the same transaction as everything it brings.
+    Complete,
+}
+
+/// Insert a source row with its custody facts and counts; returns its id.
+/// Every source row is made here, whatever the kind of source.
+pub(crate) fn insert_source(
+    conn: &Connection,
+    meta: &SourceMeta,
+    state: SourceState,
+    rows: i64,
+    rejected: i64,
+) -> Result<i64> {
+    let state = match state {
+        SourceState::Pending => "pending",
+        SourceState::Complete => "complete",
+    };
+    conn.execute(
+        "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state, rows, rejected)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            meta.path,
+            meta.sha256_hex,
+            meta.size as i64,
+            meta.kind,
+            meta.format,
+            meta.compression,
+            crate::TOOL_VERSION,
+            now_rfc3339(),
+            state,
+            rows,
+            rejected
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
 fn insert_labels<'a>(
     tx: &rusqlite::Transaction<'_>,
     source_id: i64,
@@ -563,4 +615,21 @@ fn insert_labels<'a>(
 
 pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_connection_waits_for_writers_and_syncs_in_wal_mode() {
+        let tmp = tempfile::tempdir().unwrap();
+        Catalog::create(tmp.path()).unwrap();
+        let conn = connect(tmp.path()).unwrap();
+        let get = |p: &str| conn.pragma_query_value(None, p, |r| r.get::<_, rusqlite::types::Value>(0)).unwrap();
+        assert_eq!(get("journal_mode"), rusqlite::types::Value::Text("wal".into()));
+        assert_eq!(get("synchronous"), rusqlite::types::Value::Integer(2));
+        assert_eq!(get("foreign_keys"), rusqlite::types::Value::Integer(1));
+        assert_eq!(get("busy_timeout"), rusqlite::types::Value::Integer(30_000));
+    }
 }

@@ -3,12 +3,13 @@
 //! transaction (the source row, complete, and all its items), so it is in
 //! the case whole or not at all, like a source of posts.
 
-use std::path::Path;
-
-use rusqlite::{Connection, params};
+use rusqlite::params;
 use serde::Serialize;
 
-use crate::{Case, Result, SourceMeta, WriteLock, catalog};
+use crate::case::Case;
+use crate::catalog::{self, SourceMeta, SourceState};
+use crate::error::Result;
+use crate::lock::WriteLock;
 
 /// One item as recorded.
 #[derive(Clone, Debug, Serialize)]
@@ -35,14 +36,6 @@ pub struct NewItem {
     pub meta: serde_json::Value,
 }
 
-fn connect(root: &Path) -> Result<Connection> {
-    let conn = Connection::open(root.join(catalog::FILE))?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    Ok(conn)
-}
-
 fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
     let meta: Option<String> = r.get(5)?;
     Ok(ItemRow {
@@ -59,24 +52,9 @@ impl Case {
     /// Add a source made of items (an article file, later a mailbox), in
     /// one transaction. Returns the source id and the item ids, in order.
     pub fn add_item_source(&self, _lock: &WriteLock, meta: SourceMeta, items: &[NewItem]) -> Result<(i64, Vec<i64>)> {
-        let mut conn = connect(self.root())?;
+        let mut conn = catalog::connect(self.root())?;
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state, rows)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'complete', ?9)",
-            params![
-                meta.path,
-                meta.sha256_hex,
-                meta.size as i64,
-                meta.kind,
-                meta.format,
-                meta.compression,
-                crate::TOOL_VERSION,
-                catalog::now_rfc3339(),
-                items.len() as i64
-            ],
-        )?;
-        let source = tx.last_insert_rowid();
+        let source = catalog::insert_source(&tx, &meta, SourceState::Complete, items.len() as i64, 0)?;
         let mut ids = Vec::with_capacity(items.len());
         {
             let mut ins =
@@ -92,7 +70,7 @@ impl Case {
 
     /// Items of complete sources, optionally of one kind, in id order.
     pub fn items(&self, kind: Option<&str>) -> Result<Vec<ItemRow>> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn.prepare(
             "SELECT i.id, i.source_id, i.kind, i.sha256, i.offset, i.meta FROM items i
              JOIN sources s ON s.id = i.source_id AND s.state = 'complete'
@@ -104,7 +82,7 @@ impl Case {
 
     /// The items of one source, in id order.
     pub fn items_of_source(&self, source_id: i64) -> Result<Vec<ItemRow>> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn
             .prepare("SELECT id, source_id, kind, sha256, offset, meta FROM items WHERE source_id = ?1 ORDER BY id")?;
         let rows = st.query_map([source_id], item_row)?.collect::<rusqlite::Result<Vec<_>>>()?;

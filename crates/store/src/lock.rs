@@ -6,7 +6,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use crate::{Result, StoreError, io_err};
+use crate::error::{Result, StoreError, io_err};
 
 /// Proof that this process may write the case. Dropping it releases the lock.
 pub struct WriteLock {

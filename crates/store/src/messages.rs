@@ -3,19 +3,17 @@
 //! before mbox quoting), with a `messages` row for its header fields, thread
 //! and verdict; each attachment is an `items` row of kind `attachment`,
 //! stored the same way. A mailbox is added in one transaction, like any
-//! source: whole or not at all.
-
-use std::fs::{self, File};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+//! source: whole or not at all. Bytes are stored (see
+//! `Case::store_evidence_batch`) before they are recorded here; nothing here
+//! writes a file but the catalog.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use crate::evidence::{path_for, sync_dir};
-use crate::{Case, Result, SourceMeta, StoredFile, WriteLock, catalog, io_err};
+use crate::case::Case;
+use crate::catalog::{self, SourceMeta, SourceState};
+use crate::error::{Result, StoreError};
+use crate::lock::WriteLock;
 
 /// An attachment to record with its message.
 #[derive(Clone, Debug)]
@@ -171,13 +169,6 @@ pub struct MessageRow {
     pub meta: serde_json::Value,
 }
 
-fn connect(root: &Path) -> Result<Connection> {
-    let conn = Connection::open(root.join(catalog::FILE))?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    Ok(conn)
-}
-
 fn json_list(s: Option<String>) -> Vec<String> {
     s.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
 }
@@ -225,107 +216,7 @@ pub type ThreadLinks = (i64, Option<String>, Vec<String>, Option<String>);
 /// Messages per verdict (None: not verified yet), and the earliest and latest Date (UTC ms).
 pub type MessageCounts = (Vec<(Option<String>, i64)>, Option<i64>, Option<i64>);
 
-/// Make these files (or folders) durable. On Linux one `syncfs` of the case's
-/// file system does it for any number of them; elsewhere each is synced.
-fn sync_all<'a>(any_in_case: &Path, paths: impl Iterator<Item = &'a Path>) -> Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        let _ = paths;
-        let d = File::open(any_in_case).map_err(io_err(any_in_case))?;
-        // SAFETY: syncfs only reads the descriptor, which `d` keeps open for the call.
-        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
-            return Err(io_err(any_in_case)(std::io::Error::last_os_error()));
-        }
-        Ok(())
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = any_in_case;
-        for p in paths {
-            File::open(p).and_then(|f| f.sync_all()).map_err(io_err(p))?;
-        }
-        Ok(())
-    }
-}
-
-static STAGED: AtomicU64 = AtomicU64::new(0);
-
 impl Case {
-    /// Store bytes (a message taken out of a mailbox, an attachment) in the
-    /// evidence store, content-addressed, read-only, synced.
-    pub fn store_evidence_bytes(&self, _lock: &WriteLock, bytes: &[u8]) -> Result<StoredFile> {
-        let sha256: [u8; 32] = Sha256::digest(bytes).into();
-        let hex = hex::encode(sha256);
-        let dest = path_for(self.root(), &hex);
-        let size = bytes.len() as u64;
-        if dest.exists() {
-            return Ok(StoredFile { sha256, sha256_hex: hex, size, path: dest, newly_stored: false });
-        }
-        let tmp_dir = self.root().join("tmp");
-        fs::create_dir_all(&tmp_dir).map_err(io_err(&tmp_dir))?;
-        let n = STAGED.fetch_add(1, Ordering::Relaxed);
-        let tmp = tmp_dir.join(format!("evidence-{}-{n}.partial", std::process::id()));
-        let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-        f.write_all(bytes).map_err(io_err(&tmp))?;
-        f.sync_all().map_err(io_err(&tmp))?;
-        drop(f);
-        let dir = dest.parent().expect("evidence path has a parent");
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
-        fs::rename(&tmp, &dest).map_err(io_err(&dest))?;
-        let mut perm = fs::metadata(&dest).map_err(io_err(&dest))?.permissions();
-        perm.set_readonly(true);
-        fs::set_permissions(&dest, perm).map_err(io_err(&dest))?;
-        sync_dir(dir)?;
-        Ok(StoredFile { sha256, sha256_hex: hex, size, path: dest, newly_stored: true })
-    }
-
-    /// Store many blobs (the messages and attachments of a mailbox) with two
-    /// file-system syncs in all instead of two per blob: every new blob is
-    /// written to `tmp/`, everything is synced, then each is renamed into
-    /// place and made read-only, and the renames are synced. As with one
-    /// blob, a crash leaves under an evidence name only complete bytes.
-    /// Returns one `StoredFile` per blob, in order.
-    pub fn store_evidence_batch(&self, _lock: &WriteLock, blobs: &[&[u8]]) -> Result<Vec<StoredFile>> {
-        let tmp_dir = self.root().join("tmp");
-        fs::create_dir_all(&tmp_dir).map_err(io_err(&tmp_dir))?;
-        let mut out = Vec::with_capacity(blobs.len());
-        let mut pending: Vec<(PathBuf, PathBuf)> = Vec::new();
-        let mut written: std::collections::HashSet<String> = std::collections::HashSet::new();
-        use rayon::prelude::*;
-        let hashes: Vec<[u8; 32]> = blobs.par_iter().map(|b| Sha256::digest(b).into()).collect();
-        for (bytes, sha256) in blobs.iter().zip(hashes) {
-            let hex = hex::encode(sha256);
-            let dest = path_for(self.root(), &hex);
-            let newly_stored = !dest.exists() && written.insert(hex.clone());
-            if newly_stored {
-                let n = STAGED.fetch_add(1, Ordering::Relaxed);
-                let tmp = tmp_dir.join(format!("evidence-{}-{n}.partial", std::process::id()));
-                let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-                f.write_all(bytes).map_err(io_err(&tmp))?;
-                pending.push((tmp, dest.clone()));
-            }
-            out.push(StoredFile { sha256, sha256_hex: hex, size: bytes.len() as u64, path: dest, newly_stored });
-        }
-        if pending.is_empty() {
-            return Ok(out);
-        }
-        sync_all(&tmp_dir, pending.iter().map(|(t, _)| t.as_path()))?;
-        let mut dirs = std::collections::BTreeSet::new();
-        for (tmp, dest) in &pending {
-            let dir = dest.parent().expect("evidence path has a parent");
-            if dirs.insert(dir.to_path_buf()) {
-                fs::create_dir_all(dir).map_err(io_err(dir))?;
-            }
-            fs::rename(tmp, dest).map_err(io_err(dest))?;
-            let mut perm = fs::metadata(dest).map_err(io_err(dest))?.permissions();
-            perm.set_readonly(true);
-            fs::set_permissions(dest, perm).map_err(io_err(dest))?;
-        }
-        sync_all(&tmp_dir, dirs.iter().map(PathBuf::as_path))?;
-        Ok(out)
-    }
-
     /// Add a mailbox: the source row (complete), an email item and a
     /// messages row per message, an attachment item per attachment, in one
     /// transaction. Returns the source id.
@@ -343,29 +234,15 @@ impl Case {
     /// then (and if the writer is dropped, or the process dies) the case has
     /// none of it.
     pub fn begin_mail_source(&self, _lock: &WriteLock, meta: SourceMeta) -> Result<MailWriter> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        conn.execute(
-            "INSERT INTO sources(path, sha256, size, kind, format, compression, tool_version, ingested_at, state, rows, rejected)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'complete', 0, 0)",
-            params![
-                meta.path,
-                meta.sha256_hex,
-                meta.size as i64,
-                meta.kind,
-                meta.format,
-                meta.compression,
-                crate::TOOL_VERSION,
-                catalog::now_rfc3339(),
-            ],
-        )?;
-        let source = conn.last_insert_rowid();
+        let source = catalog::insert_source(&conn, &meta, SourceState::Complete, 0, 0)?;
         Ok(MailWriter { conn, source, messages: 0, flagged: 0, first: None, last: None })
     }
 
     /// Every message of the complete sources, in item order.
     pub fn messages(&self) -> Result<Vec<MessageRow>> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn.prepare(&format!("{MESSAGE_SELECT} ORDER BY m.item_id"))?;
         let rows = st.query_map([], message_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -375,12 +252,12 @@ impl Case {
     /// last `leaktrace verify`'s, else the checks made at ingest without keys;
     /// `None` for a message stored before reports were kept.
     pub fn message_report(&self, item_id: i64) -> Result<Option<String>> {
-        stored_report(&connect(self.root())?, item_id)
+        stored_report(&catalog::connect(self.root())?, item_id)
     }
 
     /// The first `limit` messages of the complete sources, in item order.
     pub fn messages_first(&self, limit: usize) -> Result<Vec<MessageRow>> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn.prepare(&format!("{MESSAGE_SELECT} ORDER BY m.item_id LIMIT ?1"))?;
         let rows = st.query_map([limit as i64], message_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -389,7 +266,7 @@ impl Case {
     /// Messages of the complete sources per verdict (None: not verified yet),
     /// with the earliest and latest Date.
     pub fn message_counts(&self) -> Result<MessageCounts> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn.prepare(
             "SELECT m.verdict, count(*) FROM messages m
              JOIN sources s ON s.id = m.source_id AND s.state = 'complete' GROUP BY m.verdict ORDER BY m.verdict",
@@ -406,7 +283,7 @@ impl Case {
 
     /// The messages of one complete source, in item order.
     pub fn messages_of_source(&self, source_id: i64) -> Result<Vec<MessageRow>> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn.prepare(&format!("{MESSAGE_SELECT} WHERE m.source_id = ?1 ORDER BY m.item_id"))?;
         let rows = st.query_map([source_id], message_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -414,18 +291,18 @@ impl Case {
 
     /// Call `f` with each message of one complete source, in item order, one
     /// row at a time (a mailbox's bodies are not all held at once).
-    pub fn each_message_of_source<E: From<crate::StoreError>>(
+    pub fn each_message_of_source<E: From<StoreError>>(
         &self,
         source_id: i64,
         mut f: impl FnMut(MessageRow) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn
             .prepare(&format!("{MESSAGE_SELECT} WHERE m.source_id = ?1 ORDER BY m.item_id"))
-            .map_err(crate::StoreError::from)?;
-        let mut rows = st.query([source_id]).map_err(crate::StoreError::from)?;
-        while let Some(r) = rows.next().map_err(crate::StoreError::from)? {
-            f(message_row(r).map_err(crate::StoreError::from)?)?;
+            .map_err(StoreError::from)?;
+        let mut rows = st.query([source_id]).map_err(StoreError::from)?;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            f(message_row(r).map_err(StoreError::from)?)?;
         }
         Ok(())
     }
@@ -434,7 +311,7 @@ impl Case {
     /// order, without the bodies: (item id, Message-ID, In-Reply-To and
     /// References, Subject).
     pub fn thread_links(&self) -> Result<Vec<ThreadLinks>> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn.prepare(
             "SELECT m.item_id, m.message_id, m.in_reply_to, m.refs, m.subject FROM messages m
              JOIN sources s ON s.id = m.source_id AND s.state = 'complete' ORDER BY m.item_id",
@@ -451,7 +328,7 @@ impl Case {
 
     /// One message of a complete source, by item id.
     pub fn message(&self, item_id: i64) -> Result<Option<MessageRow>> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let mut st = conn.prepare(&format!("{MESSAGE_SELECT} WHERE m.item_id = ?1"))?;
         let mut rows = st.query_map([item_id], message_row)?;
         Ok(rows.next().transpose()?)
@@ -460,7 +337,7 @@ impl Case {
     /// Does the catalog list these bytes (a source file, a message or an
     /// attachment of a complete source)? Views serve evidence only then.
     pub fn lists_evidence(&self, sha256_hex: &str) -> Result<bool> {
-        let conn = connect(self.root())?;
+        let conn = catalog::connect(self.root())?;
         let n: i64 = conn.query_row(
             "SELECT (SELECT count(*) FROM sources WHERE sha256 = ?1 AND state = 'complete')
                   + (SELECT count(*) FROM items i JOIN sources s ON s.id = i.source_id AND s.state = 'complete'
@@ -473,7 +350,7 @@ impl Case {
 
     /// Record thread ids (item id, thread id), in one transaction.
     pub fn set_thread_ids(&self, _lock: &WriteLock, threads: &[(i64, String)]) -> Result<()> {
-        let mut conn = connect(self.root())?;
+        let mut conn = catalog::connect(self.root())?;
         let tx = conn.transaction()?;
         {
             let mut st = tx.prepare("UPDATE messages SET thread_id = ?2 WHERE item_id = ?1")?;
@@ -487,7 +364,7 @@ impl Case {
 
     /// Record verification results, in one transaction.
     pub fn set_verdicts(&self, _lock: &WriteLock, verdicts: &[Verdict]) -> Result<()> {
-        let mut conn = connect(self.root())?;
+        let mut conn = catalog::connect(self.root())?;
         let tx = conn.transaction()?;
         let now = catalog::now_rfc3339();
         {
@@ -555,26 +432,5 @@ mod tests {
         let rows = case.messages().unwrap();
         assert_eq!((rows[0].verdict.as_deref(), rows[0].thread_id.as_deref()), (Some("unsigned"), Some("t")));
         assert_eq!(case.sources().unwrap()[0].rows, 1);
-    }
-
-    #[test]
-    fn a_batch_stores_each_blob_once_complete_and_read_only() {
-        let tmp = tempfile::tempdir().unwrap();
-        let case = Case::init(&tmp.path().join("c")).unwrap();
-        let lock = case.lock_for_write(false, |_| {}).unwrap();
-        let old = case.store_evidence_bytes(&lock, b"already here").unwrap();
-        let blobs: [&[u8]; 4] = [b"one", b"two", b"one", b"already here"];
-        let got = case.store_evidence_batch(&lock, &blobs).unwrap();
-        assert_eq!(got.iter().map(|f| f.newly_stored).collect::<Vec<_>>(), [true, true, false, false]);
-        assert_eq!(got[0].sha256_hex, got[2].sha256_hex);
-        assert_eq!(got[3].sha256_hex, old.sha256_hex);
-        for (f, b) in got.iter().zip(blobs) {
-            assert_eq!(fs::read(&f.path).unwrap(), b);
-            assert!(fs::metadata(&f.path).unwrap().permissions().readonly());
-            assert_eq!(f.path, case.evidence_path(&f.sha256_hex));
-        }
-        let left: Vec<_> = fs::read_dir(case.root().join("tmp")).unwrap().collect();
-        assert!(left.is_empty(), "nothing staged is left behind");
-        assert!(case.store_evidence_batch(&lock, &[]).unwrap().is_empty());
     }
 }

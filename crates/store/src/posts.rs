@@ -24,7 +24,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
-use crate::{Result, StoreError, io_err};
+use crate::error::{Result, StoreError, io_err};
 
 pub const PART_FILE: &str = "part-00000.parquet";
 const BATCH_ROWS: usize = 32 * 1024;

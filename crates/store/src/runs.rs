@@ -7,10 +7,13 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, params};
+use rusqlite::params;
 use serde::Serialize;
 
-use crate::{Case, Result, StoreError, WriteLock, catalog, io_err};
+use crate::case::Case;
+use crate::catalog;
+use crate::error::{Result, StoreError, io_err};
+use crate::lock::WriteLock;
 
 /// One recorded analysis run.
 #[derive(Clone, Debug, Serialize)]
@@ -23,12 +26,6 @@ pub struct RunRow {
     /// Folder of the results, relative to the case root.
     pub output: String,
     pub summary: serde_json::Value,
-}
-
-fn connect(root: &Path) -> Result<Connection> {
-    let conn = Connection::open(root.join(catalog::FILE))?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    Ok(conn)
 }
 
 fn json(text: String) -> serde_json::Value {
@@ -54,10 +51,10 @@ impl Case {
             }
             .into());
         }
-        let conn = connect(&self.root)?;
+        let conn = catalog::connect(self.root())?;
         let id: i64 =
             conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM runs", [], |r| r.get(0)).map_err(StoreError::from)?;
-        let staging = self.root.join("tmp").join(format!("run-{id}"));
+        let staging = self.root().join("tmp").join(format!("run-{id}"));
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
         }
@@ -70,7 +67,7 @@ impl Case {
             }
         };
         let rel = PathBuf::from("analyses").join(kind).join(id.to_string());
-        let dest = self.root.join(&rel);
+        let dest = self.root().join(&rel);
         let parent = dest.parent().expect("analyses/<kind>");
         std::fs::create_dir_all(parent).map_err(io_err(parent))?;
         if dest.exists() {
@@ -97,7 +94,7 @@ impl Case {
 
     /// Every recorded run, oldest first.
     pub fn runs(&self) -> Result<Vec<RunRow>> {
-        let conn = connect(&self.root)?;
+        let conn = catalog::connect(self.root())?;
         let mut st =
             conn.prepare("SELECT id, kind, params, created_at, tool_version, output, summary FROM runs ORDER BY id")?;
         let rows = st

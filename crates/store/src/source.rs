@@ -10,50 +10,22 @@
 //!
 //! A later writer removes the leftovers of 1–3 (see `Case::lock_for_write`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use leaktrace_model::{AccountInfo, Post};
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::catalog::{FACETS, MAX_REJECTS_KEPT};
+use crate::catalog::{AccountAgg, Catalog, MAX_REJECTS_KEPT, SourceMeta, SourceStats};
+use crate::crash_point;
+use crate::durable::sync_dir;
+use crate::error::{Result, io_err};
+use crate::lock::WriteLock;
 use crate::posts::{PART_FILE, PostTableWriter, partition_dir};
-use crate::{Case, Result, WriteLock, crash_point, io_err};
 
-/// Custody facts about a source, recorded in the catalog.
-#[derive(Clone, Debug)]
-pub struct SourceMeta {
-    /// Path as the user gave it.
-    pub path: String,
-    pub sha256_hex: String,
-    pub size: u64,
-    /// `social`, `accounts`, `mail`, `article`.
-    pub kind: String,
-    /// Format name, e.g. `ira-by-author`.
-    pub format: String,
-    /// `none`, `gzip`, `zstd`.
-    pub compression: String,
-}
-
-#[derive(Default)]
-pub(crate) struct AccountAgg {
-    pub name: Option<String>,
-    pub posts: i64,
-    pub first: Option<i64>,
-    pub last: Option<i64>,
-}
-
-#[derive(Default)]
-pub(crate) struct SourceStats {
-    pub rows: u64,
-    pub posts: u64,
-    pub rejected: u64,
-    pub first: Option<i64>,
-    pub last: Option<i64>,
-    pub rejects: Vec<(u64, String)>,
-    pub accounts: HashMap<String, AccountAgg>,
-    pub labels: Vec<AccountInfo>,
-    pub facets: HashMap<&'static str, HashMap<String, i64>>,
-}
+/// Facets counted per source at ingest, for `info` and the UI. (Mentions
+/// are not: they are as many as hashtags and domains together, and
+/// analyses read them from the posts table.)
+const FACETS: [&str; 4] = ["hashtag", "domain", "language", "kind"];
 
 /// What adding a source achieved.
 #[derive(Clone, Debug)]
@@ -67,7 +39,8 @@ pub struct AddedSource {
 /// An ingest in progress. Dropping it without [`SourceWriter::finish`]
 /// leaves the case as it was before `begin`.
 pub struct SourceWriter<'c> {
-    case: &'c Case,
+    catalog: &'c Catalog,
+    root: &'c Path,
     id: i64,
     staging: PathBuf,
     table: Option<PostTableWriter>,
@@ -84,16 +57,21 @@ fn bump(map: &mut HashMap<String, i64>, v: &str) {
 }
 
 impl<'c> SourceWriter<'c> {
-    pub(crate) fn begin(case: &'c Case, _lock: &'c WriteLock, meta: SourceMeta) -> Result<SourceWriter<'c>> {
-        let id = case.catalog().insert_pending(&meta)?;
-        let staging = case.root().join("tmp").join(format!("source-{id}"));
+    pub(crate) fn begin(
+        catalog: &'c Catalog,
+        root: &'c Path,
+        _lock: &'c WriteLock,
+        meta: SourceMeta,
+    ) -> Result<SourceWriter<'c>> {
+        let id = catalog.insert_pending(&meta)?;
+        let staging = root.join("tmp").join(format!("source-{id}"));
         std::fs::create_dir_all(&staging).map_err(io_err(&staging))?;
         let table = PostTableWriter::create(&staging.join(PART_FILE))?;
         let mut stats = SourceStats::default();
         for f in FACETS {
             stats.facets.insert(f, HashMap::default());
         }
-        Ok(SourceWriter { case, id, staging, table: Some(table), stats, finished: false })
+        Ok(SourceWriter { catalog, root, id, staging, table: Some(table), stats, finished: false })
     }
 
     pub fn id(&self) -> i64 {
@@ -158,18 +136,18 @@ impl<'c> SourceWriter<'c> {
     /// Commit the source: after this returns, it is in the case for good.
     pub fn finish(mut self) -> Result<AddedSource> {
         self.table.take().expect("writer open").finish()?;
-        let root = self.case.root();
+        let root = self.root;
         let posts_dir = root.join("posts");
         if self.stats.posts > 0 {
             crash_point("before-rename");
             let dest = partition_dir(root, self.id);
             std::fs::rename(&self.staging, &dest).map_err(io_err(&dest))?;
-            crate::evidence::sync_dir(&posts_dir)?;
+            sync_dir(&posts_dir)?;
             crash_point("after-rename");
         } else {
             std::fs::remove_dir_all(&self.staging).map_err(io_err(&self.staging))?;
         }
-        self.case.catalog().complete_source(self.id, &self.stats)?;
+        self.catalog.complete_source(self.id, &self.stats)?;
         self.finished = true;
         Ok(AddedSource { id: self.id, rows: self.stats.rows, posts: self.stats.posts, rejected: self.stats.rejected })
     }
@@ -184,7 +162,7 @@ impl Drop for SourceWriter<'_> {
         // too, the next writer's recovery removes the rest.
         drop(self.table.take());
         let _ = std::fs::remove_dir_all(&self.staging);
-        let _ = std::fs::remove_dir_all(partition_dir(self.case.root(), self.id));
-        let _ = self.case.catalog().delete_source(self.id);
+        let _ = std::fs::remove_dir_all(partition_dir(self.root, self.id));
+        let _ = self.catalog.delete_source(self.id);
     }
 }
