@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// The header fields of an email that the catalog records and the views
 /// show, as parsed from the message.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailHeaders {
     /// Without the angle brackets.
     pub message_id: Option<String>,
@@ -32,6 +32,8 @@ pub struct MailHeaders {
 pub struct EmailMeta {
     /// Names of all attachments and the content of the text ones.
     pub attachment_text: Option<String>,
+    /// How many attachments it has.
+    pub attachments: usize,
     /// `mboxo`, `mboxrd`, `mboxcl`, `mboxcl2`, `eml`, `maildir` or `eml-folder`.
     pub container: String,
     /// The mbox `From ` line without `From `.
@@ -42,6 +44,8 @@ pub struct EmailMeta {
     pub first_received_ms: Option<i64>,
     /// 1-based position in its source.
     pub index: u64,
+    /// 1-based line where it starts in its source.
+    pub line: u64,
     /// The plain-text body.
     pub text: Option<String>,
     /// Lines whose mbox `>From ` quoting was undone.
@@ -110,7 +114,7 @@ mod tests {
             ..Default::default()
         };
         let s = serde_json::to_string(&m).unwrap();
-        assert!(s.starts_with(r#"{"attachment_text":null,"container":"mboxrd","envelope":"#), "{s}");
+        assert!(s.starts_with(r#"{"attachment_text":null,"attachments":0,"container":"mboxrd","envelope":"#), "{s}");
         assert_eq!(serde_json::from_str::<EmailMeta>(&s).unwrap(), m);
         // A catalog written before a field existed still reads.
         let old: EmailMeta = serde_json::from_str(r#"{"container":"eml","index":1}"#).unwrap();

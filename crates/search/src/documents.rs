@@ -201,18 +201,18 @@ pub fn source_documents(case: &Case, source: &SourceRow, mut each: impl FnMut(Do
             // Header fields from the `messages` table; body and attachment
             // text from the item's meta (`text`, `attachment_text`).
             case.each_message_of_source(source.id, |m| {
-                let text = |k: &str| m.meta.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                let from = addresses(m.from.as_deref().unwrap_or(""));
+                let h = m.headers;
+                let from = addresses(h.from.as_deref().unwrap_or(""));
                 each(Document::Email(EmailDoc {
                     item: m.item_id,
-                    time_ms: m.date_ms,
+                    time_ms: h.date_ms,
                     sender_domain: from.first().and_then(|a| a.rsplit_once('@')).map(|(_, d)| d.to_string()),
-                    from: m.from.clone().unwrap_or_default(),
-                    to: m.to.clone().unwrap_or_default(),
-                    cc: m.cc.clone().unwrap_or_default(),
-                    subject: m.subject.clone().unwrap_or_default(),
-                    body: text("text"),
-                    attachment_text: text("attachment_text"),
+                    from: h.from.unwrap_or_default(),
+                    to: h.to.unwrap_or_default(),
+                    cc: h.cc.unwrap_or_default(),
+                    subject: h.subject.unwrap_or_default(),
+                    body: m.meta.text.unwrap_or_default(),
+                    attachment_text: m.meta.attachment_text.unwrap_or_default(),
                     dkim: None,
                 }))
             })?;

@@ -7,6 +7,7 @@
 //! `Case::store_evidence_batch`) before they are recorded here; nothing here
 //! writes a file but the catalog.
 
+use leaktrace_model::{EmailMeta, MailHeaders};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -28,22 +29,13 @@ pub struct NewAttachment {
 #[derive(Clone, Debug, Default)]
 pub struct NewMessage {
     pub sha256: String,
-    /// Where it starts in its source (bytes, and 1-based line).
+    /// Where it starts in its source (bytes; the line is in `meta`).
     pub offset: i64,
-    pub line: i64,
-    pub message_id: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub cc: Option<String>,
-    pub subject: Option<String>,
-    pub date: Option<String>,
-    pub date_ms: Option<i64>,
-    pub in_reply_to: Vec<String>,
-    pub references: Vec<String>,
+    pub headers: MailHeaders,
     /// What is malformed or odd about the message.
     pub flags: Vec<String>,
-    /// Container facts for the item (variant, envelope line, …).
-    pub meta: serde_json::Value,
+    /// Where it sat in its container, and its text for search.
+    pub meta: EmailMeta,
     pub attachments: Vec<NewAttachment>,
     /// The checks made at ingest without keys (forensics, attachment
     /// fingerprints), as JSON: pages show them from here instead of reading
@@ -67,12 +59,8 @@ impl MailWriter {
         let mut item = self
             .conn
             .prepare_cached("INSERT INTO items(source_id, kind, sha256, offset, meta) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-        let mut meta = m.meta.clone();
-        if let Some(o) = meta.as_object_mut() {
-            o.insert("line".into(), m.line.into());
-            o.insert("attachments".into(), m.attachments.len().into());
-        }
-        item.execute(params![self.source, "email", m.sha256, m.offset, meta.to_string()])?;
+        let meta = serde_json::to_string(&m.meta).expect("meta serialises");
+        item.execute(params![self.source, "email", m.sha256, m.offset, meta])?;
         let id = self.conn.last_insert_rowid();
         for a in &m.attachments {
             let meta = serde_json::json!({
@@ -88,25 +76,26 @@ impl MailWriter {
                                   in_reply_to, refs, thread_id, flags, report)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?;
+        let h = &m.headers;
         msg.execute(params![
             id,
             self.source,
-            m.message_id,
-            m.from,
-            m.to,
-            m.cc,
-            m.subject,
-            m.date,
-            m.date_ms,
-            serde_json::to_string(&m.in_reply_to).expect("strings serialise"),
-            serde_json::to_string(&m.references).expect("strings serialise"),
-            m.message_id.as_deref().map(str::to_string),
+            h.message_id,
+            h.from,
+            h.to,
+            h.cc,
+            h.subject,
+            h.date,
+            h.date_ms,
+            serde_json::to_string(&h.in_reply_to).expect("strings serialise"),
+            serde_json::to_string(&h.references).expect("strings serialise"),
+            h.message_id.as_deref().map(str::to_string),
             serde_json::to_string(&m.flags).expect("strings serialise"),
             m.report,
         ])?;
         self.messages += 1;
         self.flagged += i64::from(!m.flags.is_empty());
-        if let Some(d) = m.date_ms {
+        if let Some(d) = m.headers.date_ms {
             self.first = Some(self.first.map_or(d, |f| f.min(d)));
             self.last = Some(self.last.map_or(d, |l| l.max(d)));
         }
@@ -153,20 +142,13 @@ pub struct MessageRow {
     pub source_id: i64,
     pub sha256: String,
     pub offset: Option<i64>,
-    pub message_id: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub cc: Option<String>,
-    pub subject: Option<String>,
-    pub date: Option<String>,
-    pub date_ms: Option<i64>,
-    pub in_reply_to: Vec<String>,
-    pub references: Vec<String>,
+    #[serde(flatten)]
+    pub headers: MailHeaders,
     pub thread_id: Option<String>,
     pub verdict: Option<String>,
     pub flags: Vec<String>,
-    /// The item's meta (container facts).
-    pub meta: serde_json::Value,
+    /// Where it sat in its container, and its text for search.
+    pub meta: EmailMeta,
 }
 
 fn json_list(s: Option<String>) -> Vec<String> {
@@ -186,19 +168,22 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
         source_id: r.get(1)?,
         sha256: r.get(2)?,
         offset: r.get(3)?,
-        message_id: r.get(4)?,
-        from: r.get(5)?,
-        to: r.get(6)?,
-        cc: r.get(7)?,
-        subject: r.get(8)?,
-        date: r.get(9)?,
-        date_ms: r.get(10)?,
-        in_reply_to: json_list(r.get(11)?),
-        references: json_list(r.get(12)?),
+        headers: MailHeaders {
+            message_id: r.get(4)?,
+            from: r.get(5)?,
+            to: r.get(6)?,
+            cc: r.get(7)?,
+            subject: r.get(8)?,
+            date: r.get(9)?,
+            date_ms: r.get(10)?,
+            in_reply_to: json_list(r.get(11)?),
+            references: json_list(r.get(12)?),
+        },
         thread_id: r.get(13)?,
         verdict: r.get(14)?,
         flags: json_list(r.get(15)?),
-        meta: meta.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or(serde_json::Value::Null),
+        // A meta that does not read (a damaged catalog) leaves the container facts empty.
+        meta: meta.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or_default(),
     })
 }
 
@@ -404,12 +389,14 @@ mod tests {
         };
         let m = NewMessage {
             sha256: stored.sha256_hex.clone(),
-            line: 1,
-            message_id: Some("1@b".into()),
-            subject: Some("hi".into()),
-            date_ms: Some(1000),
+            headers: MailHeaders {
+                message_id: Some("1@b".into()),
+                subject: Some("hi".into()),
+                date_ms: Some(1000),
+                ..Default::default()
+            },
             flags: vec!["no Date field".into()],
-            meta: serde_json::json!({"container": "mboxrd"}),
+            meta: EmailMeta { container: "mboxrd".into(), line: 1, attachments: 1, ..Default::default() },
             attachments: vec![NewAttachment {
                 sha256: att.sha256_hex.clone(),
                 name: Some("a.pdf".into()),
@@ -421,8 +408,8 @@ mod tests {
         let src = case.add_mail_source(&lock, meta, &[m]).unwrap();
         let rows = case.messages().unwrap();
         assert_eq!(rows.len(), 1);
-        assert_eq!((rows[0].source_id, rows[0].message_id.as_deref()), (src, Some("1@b")));
-        assert_eq!(rows[0].meta["line"], 1);
+        assert_eq!((rows[0].source_id, rows[0].headers.message_id.as_deref()), (src, Some("1@b")));
+        assert_eq!((rows[0].meta.line, rows[0].meta.attachments), (1, 1));
         assert_eq!(rows[0].flags, ["no Date field"]);
         let v =
             Verdict { item_id: rows[0].item_id, verdict: "unsigned".into(), flags: vec![], report: Some("{}".into()) };

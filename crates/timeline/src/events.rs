@@ -221,10 +221,10 @@ pub fn case_emails(case: &Case) -> Result<Vec<EmailSent>> {
         .map(|m| EmailSent {
             item: m.item_id,
             source: m.source_id,
-            from: m.from.unwrap_or_default(),
-            subject: m.subject.unwrap_or_default(),
-            date_ms: m.date_ms,
-            first_received_ms: m.meta.get("first_received_ms").and_then(|v| v.as_i64()),
+            from: m.headers.from.unwrap_or_default(),
+            subject: m.headers.subject.unwrap_or_default(),
+            date_ms: m.headers.date_ms,
+            first_received_ms: m.meta.first_received_ms,
         })
         .collect())
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use leaktrace_model::MailHeaders;
 use mail_parser::{HeaderValue, MimeHeaders};
 
 /// One attachment with its bytes (decoded from its transfer encoding).
@@ -16,17 +17,8 @@ pub struct AttachmentBytes {
 /// Header fields and attachments of one message.
 #[derive(Default)]
 pub struct ParsedMail {
-    /// Without the angle brackets.
-    pub message_id: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub cc: Option<String>,
-    pub subject: Option<String>,
-    /// The Date field as written, and as UTC milliseconds when it can be read.
-    pub date: Option<String>,
-    pub date_ms: Option<i64>,
-    pub in_reply_to: Vec<String>,
-    pub references: Vec<String>,
+    /// The fields the catalog records.
+    pub headers: MailHeaders,
     pub attachments: Vec<AttachmentBytes>,
     /// The plain-text body (the HTML one as text when there is no plain one),
     /// cut at 1 MiB.
@@ -57,7 +49,7 @@ pub fn parse_mail(raw: &[u8]) -> ParsedMail {
     let first = |name: &str| {
         split.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name.as_bytes())).map(|h| crate::unfold(h.value))
     };
-    out.date = first("date");
+    out.headers.date = first("date");
     out.first_received_ms = split
         .headers
         .iter()
@@ -65,20 +57,20 @@ pub fn parse_mail(raw: &[u8]) -> ParsedMail {
         .filter(|h| h.name.eq_ignore_ascii_case(b"received"))
         .find_map(|h| crate::forensics::parse_received(&crate::utf8_lossy(h.value)).time)
         .map(|(ts, _)| ts * 1000);
-    out.date_ms = out.date.as_deref().and_then(crate::date::parse).map(|d| d.timestamp_millis());
+    out.headers.date_ms = out.headers.date.as_deref().and_then(crate::date::parse).map(|d| d.timestamp_millis());
     let Some(msg) = crate::mime_parser().parse(&crlf[..]) else {
         out.problems.push("MIME structure cannot be parsed".into());
-        out.from = first("from");
-        out.subject = first("subject");
+        out.headers.from = first("from");
+        out.headers.subject = first("subject");
         return out;
     };
-    out.message_id = msg.message_id().map(str::to_string);
-    out.from = msg.from().map(crate::address_list).or_else(|| first("from"));
-    out.to = msg.to().map(crate::address_list);
-    out.cc = msg.cc().map(crate::address_list);
-    out.subject = msg.subject().map(str::to_string);
-    out.in_reply_to = ids(msg.in_reply_to());
-    out.references = ids(msg.references());
+    out.headers.message_id = msg.message_id().map(str::to_string);
+    out.headers.from = msg.from().map(crate::address_list).or_else(|| first("from"));
+    out.headers.to = msg.to().map(crate::address_list);
+    out.headers.cc = msg.cc().map(crate::address_list);
+    out.headers.subject = msg.subject().map(str::to_string);
+    out.headers.in_reply_to = ids(msg.in_reply_to());
+    out.headers.references = ids(msg.references());
     collect(&msg, &mut out.attachments, 0);
     // mail-parser reads an unterminated multipart to the end without a word;
     // a missing closing boundary usually means a truncated message. The
@@ -260,9 +252,9 @@ mod tests {
         let raw = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/mail/generated/attachments.eml"))
             .unwrap();
         let p = parse_mail(&raw);
-        assert_eq!(p.message_id.as_deref(), Some("17.fixture@leaktrace.test"));
-        assert_eq!(p.subject.as_deref(), Some("Plan and budget"));
-        assert_eq!(p.date_ms, Some(1_700_000_000_000));
+        assert_eq!(p.headers.message_id.as_deref(), Some("17.fixture@leaktrace.test"));
+        assert_eq!(p.headers.subject.as_deref(), Some("Plan and budget"));
+        assert_eq!(p.headers.date_ms, Some(1_700_000_000_000));
         assert_eq!(p.attachments.len(), 2);
         assert!(p.attachments[1].bytes.starts_with(b"%PDF-1.4"));
         assert_eq!(p.text.as_deref(), Some("See the attached files."));

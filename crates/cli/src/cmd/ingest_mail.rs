@@ -8,6 +8,7 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use leaktrace_ingest::mail::{self, MailItem, RawMessage, for_each_message};
 use leaktrace_ingest::open_decompressed;
+use leaktrace_model::EmailMeta;
 use leaktrace_store::{Case, NewAttachment, NewMessage, SourceMeta, WriteLock};
 use leaktrace_verify::message::{ParsedMail, parse_mail, threads};
 use leaktrace_verify::{KeyArchive, Options, Verifier};
@@ -224,10 +225,10 @@ fn new_message(item: &MailItem, p: &ParsedMail, sha: String, attachment_shas: Ve
     let raw: &RawMessage = &item.raw;
     let mut flags = raw.problems.clone();
     flags.extend(p.problems.iter().cloned());
-    if p.from.is_none() {
+    if p.headers.from.is_none() {
         flags.push("no From field".into());
     }
-    if p.date.is_none() {
+    if p.headers.date.is_none() {
         flags.push("no Date field".into());
     }
     let mut atts = Vec::with_capacity(p.attachments.len());
@@ -241,30 +242,24 @@ fn new_message(item: &MailItem, p: &ParsedMail, sha: String, attachment_shas: Ve
             size: a.bytes.len() as u64,
         });
     }
+    let folder = item.container == "maildir" || item.container == "eml-folder";
     NewMessage {
         sha256: sha,
         offset: raw.offset as i64,
-        line: raw.line as i64,
-        message_id: p.message_id.clone(),
-        from: p.from.clone(),
-        to: p.to.clone(),
-        cc: p.cc.clone(),
-        subject: p.subject.clone(),
-        date: p.date.clone(),
-        date_ms: p.date_ms,
-        in_reply_to: p.in_reply_to.clone(),
-        references: p.references.clone(),
+        headers: p.headers.clone(),
         flags,
-        meta: serde_json::json!({
-            "container": item.container,
-            "index": item.index,
-            "envelope": raw.envelope,
-            "unquoted": raw.unquoted,
-            "first_received_ms": p.first_received_ms,
-            "text": &p.text,
-            "attachment_text": (!attachment_text.is_empty()).then_some(&attachment_text),
-            "file": if item.container == "maildir" || item.container == "eml-folder" { Some(&item.source) } else { None },
-        }),
+        meta: EmailMeta {
+            attachment_text: (!attachment_text.is_empty()).then_some(attachment_text),
+            attachments: atts.len(),
+            container: item.container.to_string(),
+            envelope: raw.envelope.clone(),
+            file: folder.then(|| item.source.clone()),
+            first_received_ms: p.first_received_ms,
+            index: item.index,
+            line: raw.line,
+            text: p.text.clone(),
+            unquoted: raw.unquoted,
+        },
         attachments: atts,
         report: None,
     }

@@ -225,7 +225,7 @@ pub fn page(app: &App, id: i64) -> PageResult {
     let stored_missing = stored.is_none();
     let verified = m.verdict.is_some();
     let report = stored.unwrap_or_else(|| MessageReport::empty(leaktrace_verify::canon::line_endings(&raw)));
-    let subject = m.subject.clone().unwrap_or_else(|| "(no subject)".into());
+    let subject = m.headers.subject.clone().unwrap_or_else(|| "(no subject)".into());
     let links = parsed.html.as_deref().map(|h| sanitise_html(h).1).unwrap_or_default();
     Ok(shell(
         &subject,
@@ -237,11 +237,11 @@ pub fn page(app: &App, id: i64) -> PageResult {
             }
             @if m.verdict.is_none() { p.muted { "Not verified yet: run " code { "leaktrace verify CASE --keys KEYS" } "." } }
             dl.kv {
-                dt { "From" } dd { (m.from.clone().unwrap_or_default()) }
-                dt { "To" } dd { (m.to.clone().unwrap_or_default()) }
-                @if let Some(cc) = &m.cc { dt { "Cc" } dd { (cc) } }
-                dt { "Date" } dd { (m.date.clone().unwrap_or_default()) }
-                dt { "Message-ID" } dd.mono { (m.message_id.clone().unwrap_or_default()) }
+                dt { "From" } dd { (m.headers.from.clone().unwrap_or_default()) }
+                dt { "To" } dd { (m.headers.to.clone().unwrap_or_default()) }
+                @if let Some(cc) = &m.headers.cc { dt { "Cc" } dd { (cc) } }
+                dt { "Date" } dd { (m.headers.date.clone().unwrap_or_default()) }
+                dt { "Message-ID" } dd.mono { (m.headers.message_id.clone().unwrap_or_default()) }
                 @if let Some(t) = &m.thread_id { dt { "Thread" } dd.mono { (t) } }
                 dt { "Original" } dd {
                     span.hash { (m.sha256) } br;

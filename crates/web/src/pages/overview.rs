@@ -61,10 +61,10 @@ pub fn messages_table(msgs: &[MessageRow], link: bool) -> Markup {
                 @for m in msgs {
                     tr {
                         td { (verdict_badge(m.verdict.as_deref())) }
-                        td { (m.date.clone().unwrap_or_default()) }
-                        td { (m.from.clone().unwrap_or_default()) }
+                        td { (m.headers.date.clone().unwrap_or_default()) }
+                        td { (m.headers.from.clone().unwrap_or_default()) }
                         td {
-                            @let subject = m.subject.clone().unwrap_or_else(|| "(no subject)".into());
+                            @let subject = m.headers.subject.clone().unwrap_or_else(|| "(no subject)".into());
                             @if link { a href={ "/email/" (m.item_id) } { (subject) } } @else { (subject) }
                         }
                         td.reason { (m.flags.join(", ")) }

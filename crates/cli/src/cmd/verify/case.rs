@@ -47,14 +47,14 @@ pub fn verify_case(dir: &Path, keys: KeyArchive, args: &Args) -> Result<()> {
             let raw = RawMessage {
                 bytes,
                 offset: r.offset.unwrap_or(0) as u64,
-                line: r.meta["line"].as_u64().unwrap_or(1),
-                envelope: r.meta["envelope"].as_str().map(str::to_string),
+                line: r.meta.line.max(1),
+                envelope: r.meta.envelope,
                 unquoted: 0,
                 problems: Vec::new(),
             };
-            let source = r.meta["file"].as_str().map_or_else(|| path.clone(), str::to_string);
-            let container = container_name(r.meta["container"].as_str().unwrap_or(""));
-            let item = MailItem { source, index: r.meta["index"].as_u64().unwrap_or(0), raw, container };
+            let source = r.meta.file.unwrap_or_else(|| path.clone());
+            let container = container_name(&r.meta.container);
+            let item = MailItem { source, index: r.meta.index, raw, container };
             run.rows.push((r.item_id, r.flags));
             if run.batch.push(item) {
                 run.flush()?;
