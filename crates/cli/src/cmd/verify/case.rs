@@ -10,7 +10,8 @@ use leaktrace_ingest::mail::{MailItem, RawMessage, container_name};
 use leaktrace_store::{Case, WriteLock};
 use leaktrace_verify::KeyArchive;
 
-use super::{Args, Batch, Checker};
+use super::args::Args;
+use super::check::{Batch, Checker};
 use crate::text::thousands;
 
 /// Verify every message of the case, print or sort as for files, and record

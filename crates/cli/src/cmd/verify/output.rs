@@ -7,30 +7,13 @@ use std::io::{BufWriter, Write};
 use anyhow::Result;
 use leaktrace_ingest::mail::MailItem;
 use leaktrace_verify::{MessageReport, Verdict, Verifier};
-use serde::Serialize;
 
-use super::Args;
-use super::sort::Sorter;
+use super::args::Args;
+use super::sort::{Row, Sorter};
 use crate::text::thousands;
 
 /// Per-message lines printed before only the summary is.
 const LINES_SHOWN: usize = 100;
-
-/// A report line of `--json` and report.json.
-#[derive(Serialize)]
-pub(super) struct Row<'a> {
-    #[serde(flatten)]
-    report: &'a MessageReport,
-    source: &'a str,
-    index: u64,
-    offset: u64,
-    line: u64,
-    container: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    envelope: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sorted_to: Option<String>,
-}
 
 /// Where results go: stdout (text or JSON) and the sort folder.
 pub struct Output {

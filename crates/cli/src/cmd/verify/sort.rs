@@ -9,8 +9,23 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use leaktrace_ingest::mail::MailItem;
 use leaktrace_verify::MessageReport;
+use serde::Serialize;
 
-use super::output::Row;
+/// A report line of `--json` and report.json.
+#[derive(Serialize)]
+pub(super) struct Row<'a> {
+    #[serde(flatten)]
+    pub(super) report: &'a MessageReport,
+    pub(super) source: &'a str,
+    pub(super) index: u64,
+    pub(super) offset: u64,
+    pub(super) line: u64,
+    pub(super) container: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) envelope: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) sorted_to: Option<String>,
+}
 
 pub(super) struct Sorter {
     dir: PathBuf,
