@@ -10,7 +10,7 @@ use leaktrace_coord::export::{self, NodeAttrs};
 use leaktrace_coord::results::{LabelAgreement, StoredClusters, agreement, save_clusters, write_membership};
 use leaktrace_store::Case;
 
-use super::network_args::{EngineArgs, NetworkArgs};
+use super::flags::network::{EngineArgs, NetworkArgs};
 use crate::text::{rfc3339_ms, thousands};
 
 /// Find clusters of coordinated accounts in one co-action network or several

@@ -8,7 +8,7 @@ use leaktrace_coord::export::{self, NodeAttrs};
 use leaktrace_coord::save_run;
 use leaktrace_store::Case;
 
-use super::network_args::{EngineArgs, NetworkArgs};
+use super::flags::network::{EngineArgs, NetworkArgs};
 
 use crate::text::thousands;
 

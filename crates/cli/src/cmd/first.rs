@@ -7,7 +7,9 @@ use leaktrace_store::Case;
 use leaktrace_timeline::first::{FirstAppearance, first_appearance};
 use leaktrace_timeline::objects::Object;
 use leaktrace_timeline::posts::{PostFilter, load_posts_where};
-use leaktrace_timeline::runs::{parse_bound, save_run};
+use leaktrace_timeline::runs::save_run;
+
+use super::flags::{AnalysisOutput, TimeRange};
 
 use crate::text::{csv_field, duration, rfc3339_ms, thousands};
 
@@ -38,48 +40,36 @@ pub struct Args {
     pub dir: PathBuf,
     /// URL, #hashtag, domain:HOST, repost:ID or text.
     pub object: String,
-    /// Only posts at or after this time (2016-10-07, or 2016-10-07 16:32 ET, RFC 3339).
-    #[arg(long, value_name = "TIME")]
-    pub from: Option<String>,
-    /// Only posts before this time.
-    #[arg(long, value_name = "TIME")]
-    pub to: Option<String>,
+    #[command(flatten)]
+    pub range: TimeRange,
     /// Accounts listed in text output (all are in --json and --csv).
     #[arg(long, default_value_t = 25)]
     pub limit: usize,
-    /// Print JSON.
-    #[arg(long, conflicts_with = "csv")]
-    pub json: bool,
-    /// Print the accounts in order as CSV.
-    #[arg(long)]
-    pub csv: bool,
-    /// Do not record the run in the case.
-    #[arg(long)]
-    pub no_store: bool,
+    #[command(flatten)]
+    pub output: AnalysisOutput,
 }
 
 pub fn run(args: Args) -> Result<()> {
     let object = Object::parse(&args.object).map_err(|e| anyhow!(e))?;
     let case = Case::open(&args.dir)?;
-    let filter = PostFilter {
-        from_ms: args.from.as_deref().map(parse_bound).transpose().map_err(|e| anyhow!("--from: {e}"))?,
-        to_ms: args.to.as_deref().map(parse_bound).transpose().map_err(|e| anyhow!("--to: {e}"))?,
-        ..Default::default()
-    };
+    let (from_ms, to_ms) = args.range.bounds()?;
+    let filter = PostFilter { from_ms, to_ms, ..Default::default() };
     let posts = load_posts_where(&case, &filter, |p| object.in_post(p))?;
     let f = first_appearance(&posts, &object);
     let csv = accounts_csv(&f);
-    let run = if args.no_store {
+    let run = if args.output.no_store {
         None
     } else {
         let lock = case.lock_for_write(true, |msg| eprintln!("leaktrace: {msg}"))?;
         let params = serde_json::json!({
-            "analysis": "first", "object": object.to_string(), "from": args.from, "to": args.to,
+            "analysis": "first", "object": object.to_string(), "from": args.range.from, "to": args.range.to,
         });
         let summary = serde_json::json!({"posts": f.posts, "accounts": f.accounts, "tie": f.tie});
         Some(save_run(&case, &lock, "first", &params, &f, Some(&csv), summary)?)
     };
-    super::present(&case, &f, run.as_ref(), args.json, args.csv.then_some(csv.as_str()), || print_text(&f, args.limit))
+    super::present(&case, &f, run.as_ref(), args.output.json, args.output.csv.then_some(csv.as_str()), || {
+        print_text(&f, args.limit)
+    })
 }
 
 fn accounts_csv(f: &FirstAppearance) -> String {

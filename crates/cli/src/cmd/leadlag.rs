@@ -9,7 +9,9 @@ use leaktrace_timeline::declared::read_events;
 use leaktrace_timeline::leadlag::{Baseline, LeadLag, Leader, Params, lead_lag};
 use leaktrace_timeline::objects::ObjectKind;
 use leaktrace_timeline::posts::{PostFilter, load_posts_where};
-use leaktrace_timeline::runs::{parse_bound, save_run};
+use leaktrace_timeline::runs::save_run;
+
+use super::flags::{AnalysisOutput, TimeRange};
 
 use crate::text::rfc3339_ms;
 use crate::text::{csv_field, duration};
@@ -64,21 +66,10 @@ pub struct Args {
     /// circular-shift (default) or shuffle.
     #[arg(long, default_value = "circular-shift")]
     pub baseline: String,
-    /// Only posts at or after this time (2016-10-07, or 2016-10-07 16:32 ET).
-    #[arg(long, value_name = "TIME")]
-    pub from: Option<String>,
-    /// Only posts before this time.
-    #[arg(long, value_name = "TIME")]
-    pub to: Option<String>,
-    /// Print JSON.
-    #[arg(long, conflicts_with = "csv")]
-    pub json: bool,
-    /// Print the (object, follower) delays as CSV.
-    #[arg(long)]
-    pub csv: bool,
-    /// Do not record the run in the case.
-    #[arg(long)]
-    pub no_store: bool,
+    #[command(flatten)]
+    pub range: TimeRange,
+    #[command(flatten)]
+    pub output: AnalysisOutput,
 }
 
 fn accounts(spec: &str) -> BTreeSet<String> {
@@ -138,11 +129,8 @@ pub fn run(args: Args) -> Result<()> {
     };
     let followers = account_set(&case, &args.followers, "--followers")?;
     let params = Params { objects, permutations: args.permutations, seed: args.seed, baseline };
-    let filter = PostFilter {
-        from_ms: args.from.as_deref().map(parse_bound).transpose().map_err(|e| anyhow!("--from: {e}"))?,
-        to_ms: args.to.as_deref().map(parse_bound).transpose().map_err(|e| anyhow!("--to: {e}"))?,
-        ..Default::default()
-    };
+    let (from_ms, to_ms) = args.range.bounds()?;
+    let filter = PostFilter { from_ms, to_ms, ..Default::default() };
     // Only the leader's and the followers' posts matter; the others are
     // passed over as they are read.
     let mut wanted = PostFilter { accounts: followers.clone(), ..Default::default() };
@@ -152,7 +140,7 @@ pub fn run(args: Args) -> Result<()> {
     let posts = load_posts_where(&case, &filter, |p| wanted.keeps(p))?;
     let r = lead_lag(&posts, &leader, &followers, &params);
     let csv = pairs_csv(&r);
-    let run = if args.no_store {
+    let run = if args.output.no_store {
         None
     } else {
         let lock = case.lock_for_write(true, |msg| eprintln!("leaktrace: {msg}"))?;
@@ -162,7 +150,7 @@ pub fn run(args: Args) -> Result<()> {
             "followers": args.followers,
             "followers_resolved": followers,
             "params": params,
-            "from": args.from, "to": args.to,
+            "from": args.range.from, "to": args.range.to,
         });
         let summary = serde_json::json!({
             "n": r.n,
@@ -171,7 +159,9 @@ pub fn run(args: Args) -> Result<()> {
         });
         Some(save_run(&case, &lock, "leadlag", &p, &r, Some(&csv), summary)?)
     };
-    super::present(&case, &r, run.as_ref(), args.json, args.csv.then_some(csv.as_str()), || print_text(&r))
+    super::present(&case, &r, run.as_ref(), args.output.json, args.output.csv.then_some(csv.as_str()), || {
+        print_text(&r)
+    })
 }
 
 fn pairs_csv(r: &LeadLag) -> String {

@@ -11,7 +11,9 @@ use leaktrace_timeline::dates::Claim;
 use leaktrace_timeline::declared::read_events;
 use leaktrace_timeline::events::{self, Event};
 use leaktrace_timeline::posts::{PostFilter, load_posts_where};
-use leaktrace_timeline::runs::{parse_bound, save_run};
+use leaktrace_timeline::runs::save_run;
+
+use super::flags::{AnalysisOutput, TimeRange};
 use serde::Serialize;
 
 use crate::cmd::leadlag::account_set;
@@ -62,12 +64,8 @@ pub struct Args {
     /// Only posts and articles matching this search (see `leaktrace search --help`).
     #[arg(long, value_name = "QUERY")]
     pub query: Option<String>,
-    /// From this time (2016-10-07, or 2016-10-07 16:32 ET, RFC 3339).
-    #[arg(long, value_name = "TIME")]
-    pub from: Option<String>,
-    /// Before this time.
-    #[arg(long, value_name = "TIME")]
-    pub to: Option<String>,
+    #[command(flatten)]
+    pub range: TimeRange,
     /// Declared events (CSV or TOML, see above).
     #[arg(long, value_name = "FILE")]
     pub events: Vec<PathBuf>,
@@ -83,15 +81,8 @@ pub struct Args {
     /// Rows shown in text output (0: all); --json and --csv give all rows.
     #[arg(long, default_value_t = 200)]
     pub limit: usize,
-    /// Print JSON.
-    #[arg(long, conflicts_with = "csv")]
-    pub json: bool,
-    /// Print the rows as CSV.
-    #[arg(long)]
-    pub csv: bool,
-    /// Do not record the run in the case.
-    #[arg(long)]
-    pub no_store: bool,
+    #[command(flatten)]
+    pub output: AnalysisOutput,
 }
 
 #[derive(Serialize)]
@@ -122,8 +113,7 @@ fn parse_bucket(s: &str) -> Result<i64> {
 
 pub fn run(args: Args) -> Result<()> {
     let case = Case::open(&args.dir)?;
-    let from_ms = args.from.as_deref().map(parse_bound).transpose().map_err(|e| anyhow!("--from: {e}"))?;
-    let to_ms = args.to.as_deref().map(parse_bound).transpose().map_err(|e| anyhow!("--to: {e}"))?;
+    let (from_ms, to_ms) = args.range.bounds()?;
     let in_range = |t: i64| from_ms.is_none_or(|f| t >= f) && to_ms.is_none_or(|e| t < e);
     let accounts = args.account.as_deref().map(|a| account_set(&case, a, "--account")).transpose()?;
     // Documents selected by --query, by kind.
@@ -206,12 +196,12 @@ pub fn run(args: Args) -> Result<()> {
     events::sort(&mut rows);
     let result = TimelineResult { events: rows, unresolved_claims: unresolved, bursts: burst_out };
     let csv = events_csv(&result.events);
-    let run = if args.no_store {
+    let run = if args.output.no_store {
         None
     } else {
         let lock = case.lock_for_write(true, |msg| eprintln!("leaktrace: {msg}"))?;
         let params = serde_json::json!({
-            "analysis": "timeline", "account": args.account, "query": args.query, "from": args.from, "to": args.to,
+            "analysis": "timeline", "account": args.account, "query": args.query, "from": args.range.from, "to": args.range.to,
             "events": declared_params, "no_posts": args.no_posts, "bursts": args.bursts, "bucket": args.bucket,
         });
         let summary = serde_json::json!({
@@ -222,7 +212,7 @@ pub fn run(args: Args) -> Result<()> {
         });
         Some(save_run(&case, &lock, "timeline", &params, &result, Some(&csv), summary)?)
     };
-    super::present(&case, &result, run.as_ref(), args.json, args.csv.then_some(csv.as_str()), || {
+    super::present(&case, &result, run.as_ref(), args.output.json, args.output.csv.then_some(csv.as_str()), || {
         print_text(&result, args.limit)
     })
 }
