@@ -6,6 +6,7 @@ use crate::canon::{self, Canon};
 use crate::dkim::{self, MessageContext};
 use crate::keys::{KeyArchive, KeyState};
 use crate::report::{ArcInstance, Check};
+use crate::tags::{Tags, parse_tags, strip_b};
 
 fn instance_of(value: &[u8]) -> Option<u32> {
     let text = String::from_utf8_lossy(value);
@@ -16,7 +17,7 @@ fn instance_of(value: &[u8]) -> Option<u32> {
 }
 
 /// (Check, reason) for a signature over `data` by `s`/`d` with algorithm `a`.
-fn check(keys: &KeyArchive, tags: &dkim::Tags, data: &[u8]) -> (Check, &'static str) {
+fn check(keys: &KeyArchive, tags: &Tags, data: &[u8]) -> (Check, &'static str) {
     let Some(alg) = tags.algorithms() else { return (Check::NotChecked, "unsupported_algorithm") };
     let records = keys.lookup(&tags.s, &tags.d);
     if records.is_empty() {
@@ -73,8 +74,8 @@ pub(crate) fn instances(ctx: &MessageContext<'_>, keys: &KeyArchive) -> Vec<ArcI
             });
             continue;
         };
-        let seal_tags = dkim::parse_tags(m.headers[seal].value).unwrap_or_default();
-        let ams_tags = dkim::parse_tags(m.headers[ams].value).unwrap_or_default();
+        let seal_tags = parse_tags(m.headers[seal].value).unwrap_or_default();
+        let ams_tags = parse_tags(m.headers[ams].value).unwrap_or_default();
         let mut inst = ArcInstance {
             instance: i,
             domain: seal_tags.d.clone(),
@@ -118,7 +119,7 @@ pub(crate) fn instances(ctx: &MessageContext<'_>, keys: &KeyArchive) -> Vec<ArcI
                 };
                 let h = &m.headers[k];
                 if j == i && n == 2 {
-                    canon::header_into(&mut data, Canon::Relaxed, h, &dkim::strip_b(h.value), false);
+                    canon::header_into(&mut data, Canon::Relaxed, h, &strip_b(h.value), false);
                 } else {
                     canon::header_into(&mut data, Canon::Relaxed, h, h.value, true);
                 }

@@ -36,6 +36,7 @@ pub mod message;
 pub mod recover;
 pub mod report;
 mod rsa_verify;
+mod tags;
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -165,7 +166,7 @@ impl Verifier {
             {
                 let mut unparsed = op.unparsed.iter();
                 for (rep, &i) in signatures.iter_mut().zip(&sig_fields) {
-                    let b = dkim::parse_tags(split.headers[i].value).map(|t| t.b).unwrap_or_default();
+                    let b = tags::parse_tags(split.headers[i].value).map(|t| t.b).unwrap_or_default();
                     rep.mail_auth = op.dkim.iter().find(|(ob, _)| !b.is_empty() && *ob == b).map(|(_, w)| w.clone());
                     if rep.mail_auth.is_none() {
                         rep.mail_auth = Some(unparsed.next().cloned().unwrap_or_else(|| "not reported".into()));

@@ -30,6 +30,7 @@ use dashu_int::fast_div::ConstDivisor;
 
 use crate::canon;
 use crate::dkim::{self, HashAlg, KeyAlg};
+use crate::tags;
 
 /// The public exponent assumed: every RSA DKIM key seen in practice uses it.
 pub const E: u32 = 65537;
@@ -76,7 +77,7 @@ pub fn signatures(raw: &[u8], message: usize) -> Vec<Signed> {
     let names = dkim::lower_names(&split);
     let mut out = Vec::new();
     for (idx, _) in names.iter().enumerate().filter(|(_, n)| *n == "dkim-signature").take(crate::MAX_SIGNATURES) {
-        let Ok(tags) = dkim::parse_tags(split.headers[idx].value) else { continue };
+        let Ok(tags) = tags::parse_tags(split.headers[idx].value) else { continue };
         let (Some((key_alg, hash)), Some((ch, _))) = (tags.algorithms(), tags.canon()) else { continue };
         if tags.b.is_empty() || tags.d.is_empty() || tags.s.is_empty() {
             continue;
