@@ -71,7 +71,7 @@ pub struct KeyRecord {
     pub flags: Vec<String>,
     pub state: KeyState,
     /// The record was recovered from signatures in the evidence (`n=` is
-    /// [`crate::recover::RECOVERED_NOTE`]): it shows the signatures are
+    /// [`RECOVERED_NOTE`]): it shows the signatures are
     /// consistent with one key, not that the domain published it.
     pub recovered: bool,
     mail_auth: OnceLock<mail_auth::Txt>,
@@ -108,7 +108,7 @@ impl KeyRecord {
                 Err(e) => KeyState::Invalid(e),
             },
         };
-        let recovered = get("n") == Some(crate::recover::RECOVERED_NOTE);
+        let recovered = get("n") == Some(RECOVERED_NOTE);
         KeyRecord {
             name: normalise_name(name),
             value: value.to_string(),
@@ -350,6 +350,10 @@ pub enum FetchedKeyError {
     #[error("cannot write the key archive: {0}")]
     Io(std::io::Error),
 }
+
+/// The value written in a recovered record's `n=` (notes) tag, by which
+/// verification knows the key came from the evidence.
+pub const RECOVERED_NOTE: &str = "leaktrace-recovered";
 
 /// The largest TXT value archived or read as a key record: a 16384-bit RSA
 /// key (the largest accepted) is about 2,800 bytes of base64.

@@ -24,6 +24,7 @@
 //! assert_eq!(r.verdict, Verdict::Unsigned);
 //! ```
 
+mod alg;
 mod arc;
 pub mod canon;
 pub mod date;

@@ -7,8 +7,8 @@ use std::borrow::Cow;
 
 use base64ct::{Base64, Encoding};
 
+use crate::alg::{HashAlg, KeyAlg};
 use crate::canon::Canon;
-use crate::dkim::{HashAlg, KeyAlg};
 
 /// The tags of a DKIM-Signature or ARC-Message-Signature / ARC-Seal field.
 #[derive(Clone, Debug, Default)]

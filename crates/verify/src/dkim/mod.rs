@@ -15,7 +15,8 @@ mod key;
 mod signed;
 mod verify;
 
-pub(crate) use crypto::{HashAlg, KeyAlg, crypto_verify};
+pub(crate) use crate::alg::{HashAlg, KeyAlg};
+pub(crate) use crypto::crypto_verify;
 pub(crate) use signed::{Bodies, lower_names, signed_data};
 pub(crate) use verify::verify_signature;
 

@@ -28,8 +28,9 @@ use dashu_base::BitTest;
 use dashu_int::UBig;
 use dashu_int::fast_div::ConstDivisor;
 
+use crate::alg::{HashAlg, KeyAlg};
 use crate::canon;
-use crate::dkim::{self, HashAlg, KeyAlg};
+use crate::dkim;
 use crate::tags;
 
 /// The public exponent assumed: every RSA DKIM key seen in practice uses it.
@@ -48,9 +49,7 @@ pub const MAX_PAIRS_PER_GROUP: usize = 6;
 /// carry small factors besides n.
 const SMALL_PRIMES_BELOW: u32 = 20_000;
 
-/// The value written in a recovered record's `n=` (notes) tag, by which
-/// verification knows the key came from the evidence.
-pub const RECOVERED_NOTE: &str = "leaktrace-recovered";
+pub use crate::keys::RECOVERED_NOTE;
 
 /// One DKIM signature of a message, as recovery needs it.
 #[derive(Clone, Debug)]
