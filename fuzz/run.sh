@@ -5,12 +5,19 @@
 # inputs of the kinds that once cost minutes or gigabytes.
 #
 # usage: fuzz/run.sh [SECONDS-PER-TARGET] [TARGET...]   (default 60 s, every target)
-# Needs a nightly toolchain and cargo-fuzz (cargo install cargo-fuzz).
+#        RUNS=1000000 fuzz/run.sh 0 [TARGET...]          (a number of executions instead of a time)
+# Needs cargo-fuzz (cargo install cargo-fuzz) and a nightly toolchain, or a
+# stable one with RUSTC_BOOTSTRAP=1 for the sanitizer flags (used when no
+# nightly is installed).
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-60}
 shift || true
-if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo +nightly fuzz list); fi
+fuzz() {
+  if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then cargo +nightly fuzz "$@"; else RUSTC_BOOTSTRAP=1 cargo fuzz "$@"; fi
+}
+if [ -n "${RUNS:-}" ]; then limit=(-runs="$RUNS"); else limit=(-max_total_time="$secs"); fi
+if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(fuzz list); fi
 seed() { # seed TARGET FILE...
   local dest=corpus/$1
   mkdir -p "$dest"
@@ -51,7 +58,7 @@ for t in "${targets[@]}"; do
   log=$(mktemp)
   start=$(date +%s)
   rc=0
-  cargo +nightly fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=512 -timeout=2 \
+  fuzz run -O "$t" "corpus/$t" -- "${limit[@]}" -rss_limit_mb=512 -timeout=2 \
     -max_len=262144 -print_final_stats=1 >"$log" 2>&1 || rc=$?
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   found=none
