@@ -6,10 +6,13 @@
 #   bash bench/web/load.sh                  # 60 s per URL, release build
 #   DURATION=5s bash bench/web/load.sh      # a quick run (CI)
 #   LEAKTRACE_BIN=target/debug/leaktrace DURATION=5s bash bench/web/load.sh   # no release build
+#   CASE=big-case PAGES="/ /search?q=hillary" bash bench/web/load.sh           # an existing case
 #
 # Environment: DURATION (wrk -d, default 60s), THREADS (wrk -t, default 2),
 # CONNECTIONS (wrk -c, default 50), QUERY (search query, default "police"),
-# LEAKTRACE_BIN (a binary to use instead of building the release one).
+# LEAKTRACE_BIN (a binary to use instead of building the release one), CASE (an
+# existing case to serve instead of the demo's; it is only read), PAGES (the
+# paths to load, space-separated; default: the search and an account page).
 # Everything runs on this machine: the server listens on 127.0.0.1, on a
 # free port, and wrk shares the machine's cores with it.
 # Exits non-zero if a request failed (non-2xx answer, socket error) or the
@@ -41,16 +44,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== demo case"
-"$bin" demo --case "$work/case" --no-serve -q >"$work/demo.log" 2>&1 || { cat "$work/demo.log" >&2; exit 1; }
-# A demo account that is in a cluster (its page draws the activity chart and the partners).
-account="$("$bin" search "$work/case" 'label:account_category=LeftTroll' --json --limit 1 |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["hits"][0]["account"])')"
-account_path="/account/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$account")"
+if [ -n "${CASE:-}" ]; then
+  case_dir="$(cd "$CASE" && pwd)"
+  demo=0
+else
+  echo "== demo case"
+  case_dir="$work/case"
+  "$bin" demo --case "$case_dir" --no-serve -q >"$work/demo.log" 2>&1 || { cat "$work/demo.log" >&2; exit 1; }
+  demo=1
+fi
 search_path="/search?q=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$query")"
+if [ -n "${PAGES:-}" ]; then
+  read -r -a pages <<<"$PAGES"
+else
+  # A demo account that is in a cluster (its page draws the activity chart and the partners).
+  account="$("$bin" search "$case_dir" 'label:account_category=LeftTroll' --json --limit 1 |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["hits"][0]["account"])')"
+  account_path="/account/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$account")"
+  pages=("$search_path" "$account_path")
+fi
 
 echo "== serve"
-"$bin" serve "$work/case" --bind 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+"$bin" serve "$case_dir" --bind 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
 server_pid=$!
 for _ in $(seq 100); do
   grep -q '^http://' "$work/serve.out" 2>/dev/null && break
@@ -64,19 +79,21 @@ echo "serving $base"
 
 check_pages() {
   local code
-  for p in "$search_path" "$account_path"; do
+  for p in "${pages[@]}"; do
     code="$(curl -s -o /dev/null -w '%{http_code}' "$base$p")"
     [ "$code" = 200 ] || { echo "$p answered $code" >&2; return 1; }
   done
   # The demo's email, verified, with its badge: a page that reads the evidence and the catalog.
-  curl -s "$base/email/1" | grep -q 'class="badge ok"' || { echo "/email/1 lost its verified badge" >&2; return 1; }
+  if [ "$demo" = 1 ]; then
+    curl -s "$base/email/1" | grep -q 'class="badge ok"' || { echo "/email/1 lost its verified badge" >&2; return 1; }
+  fi
 }
 check_pages
 
 echo "== load: wrk -t$threads -c$conns -d$duration --latency (machine: $(uptime | sed 's/.*load/load/'))"
 failed=0
 summary=()
-for p in "$search_path" "$account_path"; do
+for p in "${pages[@]}"; do
   out="$work/wrk-$(echo "$p" | tr -c 'a-zA-Z0-9' _).txt"
   wrk -t"$threads" -c"$conns" -d"$duration" --latency "$base$p" | tee "$out"
   rps="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
