@@ -45,6 +45,8 @@ HOT_CONF = "spark.leaktrace.hotObjectActions"
 
 # Rows per partition brought to the driver at once (Job.fetch).
 FETCH_ROWS = 500_000
+# The longest text of a query plan Spark builds (see main).
+PLAN_STRING_CHARS = 1 << 16
 
 NETWORKS = [
     "co-retweet",
@@ -59,6 +61,11 @@ NETWORKS = [
 ]
 QUT_NETWORKS = ("co-retweet", "co-tweet", "co-link", "co-similar-text")
 LIST_COLUMN = {"co-link": "urls", "co-domain": "domains", "co-hashtag": "hashtags", "co-mention": "mentions"}
+# The networks computed together in one join (Job.object_networks), and the
+# character between a network's name and an object in the join key (no
+# network name holds it).
+OWN_PIPELINE = ("co-similar-text", "sync")
+SEP = "\x01"
 
 
 class JobError(Exception):
@@ -1158,11 +1165,34 @@ class Job:
             return F.when(obj_col == "e", F.lit("")).otherwise(F.substring(obj_col, 2, 1 << 30))
         return obj_col.cast("string")
 
-    def object_network(self, net):
+    def object_networks(self, nets):
+        """Every network whose actions are on objects (all but co-similar-text
+        and sync) in one windowed self-join: an action's object is prefixed
+        with its network's name, so actions of different networks never meet,
+        and the edges are aggregated per network. One join for all of them
+        instead of one each: the stages (and Spark's fixed cost per stage)
+        are those of one network, whatever the number asked for."""
         F = self.F
-        acts = self.actions(net)
+        parts = [
+            self.actions(net).select(
+                F.concat(F.lit(net + SEP), F.col("obj").cast("string")).alias("obj"), "t", "rid", "a", "id", "msg"
+            )
+            for net in nets
+        ]
+        acts = parts[0]
+        for more in parts[1:]:
+            acts = acts.unionByName(more)
+        # The self-join reads the actions three or four times (both sides,
+        # the skew counts): kept once, so text keys are computed once and
+        # the plan does not repeat every network's own derivation.
+        acts = self.persist(acts)
         pairs = self.co_pairs(acts, self.p["window_ms"], ["id", "msg"])
-        label = self.label(net, F.col("obj"))
+        net = F.substring_index(F.col("obj"), SEP, 1)
+        raw = F.expr("substring(obj, instr(obj, '%s') + 1)" % SEP)
+        label = raw
+        if self.qut and "co-link" in nets:
+            label = F.when(net == "co-link", self.label("co-link", raw)).otherwise(raw)
+        pairs = pairs.withColumn("net", net)
         if self.qut:
             return self.directed(pairs, label)
         return self.undirected(pairs, label)
@@ -1177,6 +1207,7 @@ class Job:
             return F.when(swap, F.col(b)).otherwise(F.col(a))
 
         o = pairs.select(
+            "net",
             "obj",
             label.alias("object"),
             pick("x_a", "y_a").alias("s"),
@@ -1188,12 +1219,15 @@ class Job:
         )
         if self.p["evidence"]:
             o = self.persist(o)
-        per = o.groupBy("s", "d", "obj").agg(F.count(F.lit(1)).alias("ev"))
-        edges = per.groupBy("s", "d").agg(F.count(F.lit(1)).alias("weight"), F.sum("ev").alias("events"))
+        per = o.groupBy("net", "s", "d", "obj").agg(F.count(F.lit(1)).alias("ev"))
+        edges = per.groupBy("net", "s", "d").agg(F.count(F.lit(1)).alias("weight"), F.sum("ev").alias("events"))
         edges = edges.filter(F.col("weight") >= self.p["min_weight"]).withColumn("p_value", F.lit(None).cast("double"))
         ev = None
         if self.p["evidence"]:
-            ev = o.select("s", "d", "object", "post_1", "time_1", "post_2", "time_2", F.lit(None).cast("double").alias("similarity"))
+            ev = o.select(
+                "net", "s", "d", "object", "post_1", "time_1", "post_2", "time_2",
+                F.lit(None).cast("double").alias("similarity"),
+            )
         return edges, ev, False
 
     def directed(self, pairs, label):
@@ -1203,7 +1237,7 @@ class Job:
         F = self.F
         both = [
             pairs.select(
-                "obj", label.alias("object"), F.col(x + "_a").alias("s"), F.col(y + "_a").alias("d"),
+                "net", "obj", label.alias("object"), F.col(x + "_a").alias("s"), F.col(y + "_a").alias("d"),
                 F.col(x + "_msg").alias("msg"), F.col(x + "_id").alias("post_1"), F.col(x + "_t").alias("time_1"),
                 F.col(y + "_id").alias("post_2"), F.col(y + "_t").alias("time_2"),
             )
@@ -1212,12 +1246,15 @@ class Job:
         o = both[0].unionByName(both[1])
         if self.p["evidence"]:
             o = self.persist(o)
-        per = o.groupBy("s", "d", "msg").agg(F.count(F.lit(1)).alias("ev"))
-        edges = per.groupBy("s", "d").agg(F.count(F.lit(1)).alias("weight"), F.sum("ev").alias("events"))
+        per = o.groupBy("net", "s", "d", "msg").agg(F.count(F.lit(1)).alias("ev"))
+        edges = per.groupBy("net", "s", "d").agg(F.count(F.lit(1)).alias("weight"), F.sum("ev").alias("events"))
         edges = edges.filter(F.col("weight") >= self.p["min_weight"]).withColumn("p_value", F.lit(None).cast("double"))
         ev = None
         if self.p["evidence"]:
-            ev = o.select("s", "d", "object", "post_1", "time_1", "post_2", "time_2", F.lit(None).cast("double").alias("similarity"))
+            ev = o.select(
+                "net", "s", "d", "object", "post_1", "time_1", "post_2", "time_2",
+                F.lit(None).cast("double").alias("similarity"),
+            )
         return edges, ev, True
 
     def token_docs(self):
@@ -1265,7 +1302,7 @@ class Job:
             # similar.rs lsh_pairs: posts sharing one of their MinHash band keys.
             bands = F.udf(band_keys, "array<long>")
             acts = docs.select(F.explode(bands(F.col("ids"))).alias("obj"), "t", "rid", "a", "id")
-        pairs = self.co_pairs(acts, w, ["id"])
+        pairs = self.co_pairs(self.persist(acts), w, ["id"])
         # One candidate per pair of posts (it may share several keys).
         swap = F.col("x_rid") > F.col("y_rid")
         cand = pairs.select(
@@ -1395,26 +1432,32 @@ class Job:
         summary_nets = []
         accounts = {}
         evf = open(os.path.join(self.out, "evidence.jsonl"), "w", encoding="utf-8") if self.p["evidence"] else None
+        counts = {net: [0, 0] for net in self.p["networks"]}
+        objects = [n for n in self.p["networks"] if n not in OWN_PIPELINE]
+        pipelines = ([(objects, lambda: self.object_networks(objects))] if objects else []) + [
+            ([n], {"co-similar-text": self.similar_network, "sync": self.sync_network}[n])
+            for n in self.p["networks"]
+            if n in OWN_PIPELINE
+        ]
+        directed_of = {}
         with open(os.path.join(self.out, "edges.jsonl"), "w", encoding="utf-8") as ef:
-            for net in self.p["networks"]:
+            for nets, compute in pipelines:
                 t1 = time.time()
                 mark = len(self.cached)
-                if net == "co-similar-text":
-                    edges, ev, directed = self.similar_network()
-                elif net == "sync":
-                    edges, ev, directed = self.sync_network()
-                else:
-                    edges, ev, directed = self.object_network(net)
+                edges, ev, directed = compute()
+                if "net" not in edges.columns:
+                    edges = edges.withColumn("net", F.lit(nets[0]))
+                    ev = ev.withColumn("net", F.lit(nets[0])) if ev is not None else None
                 acc = self.accounts
                 edges = edges.join(acc.select(F.col("a").alias("s"), F.col("account").alias("source")), "s")
                 edges = edges.join(acc.select(F.col("a").alias("d"), F.col("account").alias("target")), "d")
                 edges = self.persist(edges)
                 n_edges = 0
-                for r in self.fetch(edges, "source", "target", "weight", "events", "p_value", "s", "d"):
+                for r in self.fetch(edges, "net", "source", "target", "weight", "events", "p_value", "s", "d"):
                     ef.write(
                         json.dumps(
                             {
-                                "network": net,
+                                "network": r["net"],
                                 "directed": directed,
                                 "source": r["source"],
                                 "target": r["target"],
@@ -1428,19 +1471,20 @@ class Job:
                     )
                     accounts[r["source"]] = r["s"]
                     accounts[r["target"]] = r["d"]
+                    counts[r["net"]][0] += 1
                     n_edges += 1
                 n_ev = 0
                 if evf is not None and n_edges > 0:
-                    kept = edges.select("s", "d", "source", "target")
+                    kept = edges.select("net", "s", "d", "source", "target")
                     rows = self.fetch(
-                        ev.join(kept, ["s", "d"]),
-                        "source", "target", "object", "post_1", "time_1", "post_2", "time_2", "similarity",
+                        ev.join(kept, ["net", "s", "d"]),
+                        "net", "source", "target", "object", "post_1", "time_1", "post_2", "time_2", "similarity",
                     )
                     for r in rows:
                         evf.write(
                             json.dumps(
                                 {
-                                    "network": net,
+                                    "network": r["net"],
                                     "source": r["source"],
                                     "target": r["target"],
                                     "object": r["object"],
@@ -1454,14 +1498,20 @@ class Job:
                             )
                             + "\n"
                         )
+                        counts[r["net"]][1] += 1
                         n_ev += 1
                 for df in self.cached[mark:]:
                     df.unpersist()
                 del self.cached[mark:]
-                summary_nets.append({"network": net, "directed": directed, "edges": n_edges, "evidence": n_ev})
-                progress("%s: %d edges, %d evidence rows in %.1f s" % (net, n_edges, n_ev, time.time() - t1))
+                for net in nets:
+                    directed_of[net] = directed
+                progress("%s: %d edges, %d evidence rows in %.1f s" % ("+".join(nets), n_edges, n_ev, time.time() - t1))
         if evf is not None:
             evf.close()
+        for net in self.p["networks"]:
+            summary_nets.append(
+                {"network": net, "directed": directed_of[net], "edges": counts[net][0], "evidence": counts[net][1]}
+            )
         # The accounts the edges name, with their display names and their
         # order of first appearance (spark.rs assemble interns them in it).
         names = {}
@@ -1573,6 +1623,13 @@ def main(argv):
         spark.sparkContext.setLogLevel("WARN")
         if params["shuffle_partitions"]:
             spark.conf.set("spark.sql.shuffle.partitions", str(params["shuffle_partitions"]))
+        # Cached tables print their whole plan wherever they are used, and the
+        # self-join uses the actions four times: the text of a plan, which
+        # adaptive execution writes out at every stage, ran the driver out of
+        # memory on the demo case. Spark cuts it at this length (the user's
+        # own --conf wins).
+        if spark.conf.get("spark.sql.maxPlanStringLength", None) is None:
+            spark.conf.set("spark.sql.maxPlanStringLength", str(PLAN_STRING_CHARS))
         # `leaktrace coord --engine spark --conf spark.leaktrace.hotObjectActions=N`
         # sets the skew split's threshold (0: never split) without a params file.
         hot = spark.conf.get(HOT_CONF, None)
