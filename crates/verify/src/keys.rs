@@ -905,6 +905,61 @@ mod tests {
     }
 
     #[test]
+    fn an_imported_record_reads_back_exactly_with_its_provenance() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("keys.txt");
+        let mut next = crate::test_support::xorshift(0x1e5);
+        let alphabet: Vec<char> = (0u8..128).map(char::from).chain(['é', '\u{2028}']).collect();
+        let mut records = Vec::new();
+        for i in 0..300 {
+            // Values a check refuses (control characters, not a key) and
+            // values it takes (a key with printable noise in a tag).
+            let noise: String = (0..next(12)).map(|_| alphabet[next(alphabet.len())]).collect();
+            let value = if i % 2 == 0 { format!("{ED}; n={noise}") } else { format!("{noise}{ED}") };
+            records.push(Imported {
+                name: format!("s{i}._domainkey.example.org"),
+                value,
+                // A hostile file name and dates: the comment must stay one line.
+                file: format!("in\nbox{i}.json"),
+                line: i as u64 + 1,
+                first_seen: (i % 3 == 0).then(|| "2016-10-25T00:00:00Z\r\nx._domainkey.gmail.com p=".to_string()),
+                last_seen: (i % 5 == 0).then(|| "2019-01-01T00:00:00Z".to_string()),
+                note: (i % 7 == 0).then(|| ARCHIVE_RECOVERED_NOTE.to_string()),
+            });
+        }
+        let mut archive = reload(&path);
+        let results = archive.append_imported(&records, "2026-12-07").unwrap();
+        let again = reload(&path);
+        let mut written = 0;
+        for (r, result) in records.iter().zip(&results) {
+            let (sel, _) = r.name.split_once("._domainkey.").unwrap();
+            let refused = check_fetched(&r.name, &r.value).is_err();
+            assert_eq!(matches!(result, ImportResult::Refused(_)), refused, "{:?}: {result:?}", r.value);
+            for a in [&archive, &again] {
+                let got = a.lookup(sel, "example.org");
+                if refused {
+                    assert!(got.is_empty(), "{:?}", r.value);
+                    continue;
+                }
+                assert_eq!(got.len(), 1);
+                assert_eq!(got[0].value, r.value, "read back exactly");
+                assert!(
+                    got[0].origin.contains(&format!("imported from inbox{}.json:{} on 2026-12-07", r.line - 1, r.line)),
+                    "{}",
+                    got[0].origin
+                );
+                assert_eq!(got[0].recovered, r.note.is_some(), "{}", got[0].origin);
+            }
+            written += usize::from(!refused);
+        }
+        assert!(written > 50 && written < 300, "{written}");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 2 * written, "one comment and one record line each");
+        assert!(!text.contains("\nx._domainkey.gmail.com"), "a date cannot start a line");
+        assert!(again.lookup("x", "gmail.com").is_empty());
+    }
+
+    #[test]
     fn dig_escapes_are_read() {
         let a = KeyArchive::parse("s._domainkey.e.org \"v=DKIM1;\\032p=\\\"x\\\\\\233\"\n", "k").unwrap();
         assert_eq!(a.lookup("s", "e.org")[0].value, "v=DKIM1; p=\"x\\\u{fffd}");
