@@ -107,7 +107,7 @@ pub struct RecoverArgs {
 /// corroborate a key recovered here. A record already in ARCHIVE is not
 /// written twice. Nothing is looked up on the network.
 ///
-/// Bounds: files of at most 64 MiB, at most 100,000 records per import.
+/// Bounds: files of at most 16 MiB, at most 100,000 records per import.
 ///
 /// Examples:
 ///   dig TXT 20161025._domainkey.gmail.com > gmail.dig
