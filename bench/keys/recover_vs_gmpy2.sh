@@ -12,5 +12,5 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$VENV/bin/pip" install --quiet --disable-pip-version-check dkimpy gmpy2
 fi
 lt=${LEAKTRACE_BIN:-}
-if [ -z "$lt" ]; then cargo build --quiet --release -p leaktrace; lt=${CARGO_TARGET_DIR:-target}/release/leaktrace; fi
+if [ -z "$lt" ]; then cargo build --quiet --release --workspace; lt=${CARGO_TARGET_DIR:-target}/release/leaktrace; fi
 "$VENV/bin/python" bench/keys/recover_vs_gmpy2.py "$lt" "${KEY:-d2048}"

@@ -56,8 +56,8 @@ fn json_contract_on_the_real_gmail_message() {
 }
 
 #[test]
-fn without_keys_it_says_key_not_found_and_exits_zero() {
-    let out = run(&[&"verify", &mail("zobnin-2017/message.eml"), &"--json"]);
+fn without_keys_or_bundled_keys_it_says_key_not_found_and_exits_zero() {
+    let out = run(&[&"verify", &mail("zobnin-2017/message.eml"), &"--json", &"--no-bundled-keys"]);
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     let rows = json(out);
     assert_eq!(rows[0]["verdict"], "unverified");
@@ -191,11 +191,17 @@ fn mail_ingest_then_verify_the_case() {
     // A mailbox's messages are all kept; info says so rather than "0 rows, N rejected".
     let info = ok(run(&[&"info", &case]));
     assert!(info.contains("[mail mboxrd] 3 messages, 0 of them flagged as malformed (kept)"), "{info}");
-    let rows = json(run(&[&"verify", &case, &"--keys", &mail("generated/keys.txt"), &"--json"]));
+    let rows = json(run(&[&"verify", &case, &"--keys", &mail("generated/keys.txt"), &"--json", &"--no-bundled-keys"]));
     assert_eq!(rows.len(), 4);
     assert_eq!(rows.iter().filter(|r| r["verdict"] == "verified").count(), 3);
     let gmail = rows.iter().find(|r| r["message_id"] == "C0DFCCDD-E615-4542-8D51-71B3BE840CF4@gmail.com").unwrap();
     assert_eq!(gmail["signatures"][0]["reason"], "key_not_found");
+    // With the bundled archive (the default) the Gmail message verifies too,
+    // and the case records where its key came from.
+    let rows = json(run(&[&"verify", &case, &"--keys", &mail("generated/keys.txt"), &"--json"]));
+    let gmail = rows.iter().find(|r| r["message_id"] == "C0DFCCDD-E615-4542-8D51-71B3BE840CF4@gmail.com").unwrap();
+    assert_eq!(gmail["verdict"], "verified");
+    assert!(gmail["signatures"][0]["key_source"].as_str().unwrap().starts_with("bundled archive (source: "));
     // Kept as evidence: the two files, the three messages taken out of the
     // mbox, the attachment (the .eml is its own message: same bytes, one copy).
     let evidence: usize = walk(&case.join("evidence")).len();

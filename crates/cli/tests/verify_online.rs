@@ -14,6 +14,8 @@ mod common;
 use common::{fails, lt as run, ok, stderr, testdata};
 
 /// The real Gmail message and its archived key (testdata/mail/zobnin-2017/README.md).
+/// The bundled archive holds that key too, so every run here leaves it out
+/// (`--no-bundled-keys`): these tests are about what DNS gives.
 const GMAIL_KEY_NAME: &str = "20161025._domainkey.gmail.com";
 /// A generated message signed by a key the test server does not publish.
 const UNPUBLISHED_KEY_NAME: &str = "rsa2048._domainkey.leaktrace.test";
@@ -137,13 +139,23 @@ fn online_fetches_a_missing_key_from_the_given_server_and_archives_it() {
     let gmail = testdata("mail/zobnin-2017/message.eml");
 
     // Without the key, the message cannot be verified offline (the test's premise).
-    let out = run(&[&"verify", &gmail, &"--keys", &archive, &"--json"]);
+    let out = run(&[&"verify", &"--no-bundled-keys", &gmail, &"--keys", &archive, &"--json"]);
     assert_eq!(rows(&ok(out))[0]["signatures"][0]["reason"], "key_not_found");
     assert!(server.asked().is_empty(), "a query without --online: {:?}", server.asked());
 
     // (a) With --online and the server, the key is fetched and the signature passes.
     let before = today();
-    let out = run(&[&"verify", &gmail, &"--keys", &archive, &"--online", &"--dns-server", &dns, &"--json"]);
+    let out = run(&[
+        &"verify",
+        &"--no-bundled-keys",
+        &gmail,
+        &"--keys",
+        &archive,
+        &"--online",
+        &"--dns-server",
+        &dns,
+        &"--json",
+    ]);
     let err = stderr(&out);
     let r = rows(&ok(out));
     assert_eq!(r[0]["verdict"], "verified", "{err}");
@@ -167,7 +179,7 @@ fn online_fetches_a_missing_key_from_the_given_server_and_archives_it() {
     assert!(dates.iter().any(|d| source == format!("{}:{}, {}", archive.display(), at + 1, provenance(d))), "{source}");
 
     // (c) Later, without --online and without the server: the archived key is used.
-    let out = run(&[&"verify", &gmail, &"--keys", &archive, &"--json"]);
+    let out = run(&[&"verify", &"--no-bundled-keys", &gmail, &"--keys", &archive, &"--json"]);
     let err = stderr(&out);
     let r = rows(&ok(out));
     assert_eq!(r[0]["verdict"], "verified", "{err}");
@@ -177,7 +189,17 @@ fn online_fetches_a_missing_key_from_the_given_server_and_archives_it() {
     assert_eq!(server.asked(), [GMAIL_KEY_NAME], "no query without --online");
 
     // With --online again, the key is in the archive now: nothing is asked.
-    let out = run(&[&"verify", &gmail, &"--keys", &archive, &"--online", &"--dns-server", &dns, &"--json"]);
+    let out = run(&[
+        &"verify",
+        &"--no-bundled-keys",
+        &gmail,
+        &"--keys",
+        &archive,
+        &"--online",
+        &"--dns-server",
+        &dns,
+        &"--json",
+    ]);
     assert_eq!(rows(&ok(out))[0]["verdict"], "verified");
     assert_eq!(server.asked(), [GMAIL_KEY_NAME], "an archived key is not fetched again");
     assert_eq!(std::fs::read_to_string(&archive).unwrap(), text, "nothing appended twice");
@@ -195,8 +217,18 @@ fn a_name_the_server_does_not_have_stays_key_not_found_and_the_archive_is_untouc
     let archived = testdata("mail/generated/ed25519.eml");
 
     // (d) NXDOMAIN: reported, the message is key_not_found, the run succeeds.
-    let out =
-        run(&[&"verify", &missing, &archived, &"--keys", &archive, &"--online", &"--dns-server", &dns, &"--json"]);
+    let out = run(&[
+        &"verify",
+        &"--no-bundled-keys",
+        &missing,
+        &archived,
+        &"--keys",
+        &archive,
+        &"--online",
+        &"--dns-server",
+        &dns,
+        &"--json",
+    ]);
     let err = stderr(&out);
     let r = rows(&ok(out));
     assert_eq!(r[0]["verdict"], "unverified", "{err}");
@@ -216,12 +248,22 @@ fn dns_server_without_online_is_refused() {
     let gmail = testdata("mail/zobnin-2017/message.eml");
 
     // (e) A server with no --online: refused before anything is read or asked.
-    let err = fails(run(&[&"verify", &gmail, &"--keys", &archive, &"--dns-server", &"127.0.0.1:53"]));
+    let err =
+        fails(run(&[&"verify", &"--no-bundled-keys", &gmail, &"--keys", &archive, &"--dns-server", &"127.0.0.1:53"]));
     assert!(err.contains("--dns-server 127.0.0.1:53 needs --online"), "{err}");
     assert_eq!(std::fs::read(&archive).unwrap(), before);
 
     // Not an address: refused by the argument parser, naming the expected form.
-    let err = fails(run(&[&"verify", &gmail, &"--keys", &archive, &"--online", &"--dns-server", &"ns.example:53"]));
+    let err = fails(run(&[
+        &"verify",
+        &"--no-bundled-keys",
+        &gmail,
+        &"--keys",
+        &archive,
+        &"--online",
+        &"--dns-server",
+        &"ns.example:53",
+    ]));
     assert!(err.contains("is not an IP address and port"), "{err}");
 }
 
@@ -249,7 +291,17 @@ fn a_fetched_value_with_a_line_break_cannot_plant_a_key_for_another_name() {
     std::fs::write(&bait, raw).unwrap();
     let forged = testdata("mail/generated/ed25519.eml");
 
-    let out = run(&[&"verify", &bait, &"--keys", &archive, &"--online", &"--dns-server", &dns, &"--json"]);
+    let out = run(&[
+        &"verify",
+        &"--no-bundled-keys",
+        &bait,
+        &"--keys",
+        &archive,
+        &"--online",
+        &"--dns-server",
+        &dns,
+        &"--json",
+    ]);
     let err = stderr(&out);
     ok(out);
     assert!(server.asked().contains(&hostile_name.to_string()), "{:?}", server.asked());
@@ -258,7 +310,7 @@ fn a_fetched_value_with_a_line_break_cannot_plant_a_key_for_another_name() {
     assert_eq!(std::fs::read_to_string(&archive).unwrap(), kept, "the archive is unchanged");
 
     // Later, offline: the message signed with the planted key is not verified.
-    let out = run(&[&"verify", &forged, &"--keys", &archive, &"--json"]);
+    let out = run(&[&"verify", &"--no-bundled-keys", &forged, &"--keys", &archive, &"--json"]);
     let r = rows(&ok(out));
     assert_eq!(r[0]["verdict"], "unverified");
     assert_eq!(r[0]["signatures"][0]["reason"], "key_not_found");

@@ -427,3 +427,50 @@ fn a_connection_that_never_sends_its_header_is_closed() {
     assert!(waited < 30.0, "the half-sent request was held {waited} s");
     assert!(!String::from_utf8_lossy(&rest).contains("200 OK"), "no page for a header never finished");
 }
+
+/// The email page and the report say, in words a reporter can quote, where
+/// a key from the bundled archive comes from, and what `consistent` means.
+#[test]
+fn the_email_page_and_report_explain_bundled_keys_and_consistent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("case");
+    ok(lt(&[&"case", &"init", &case]));
+    ok(lt(&[&"ingest", &case, &common::testdata("mail/zobnin-2017/message.eml"), &"--quiet"]));
+    let page_and_report = || {
+        let store = leaktrace_store::Case::open(&case).unwrap();
+        let id = store.messages().unwrap()[0].item_id;
+        let r = get_with(router(&case), &format!("/email/{id}"), &[]);
+        assert_eq!(r.status, StatusCode::OK);
+        let out = tmp.path().join("report.html");
+        ok(lt(&[&"report", &case, &"--out", &out]));
+        (r.text(), std::fs::read_to_string(&out).unwrap())
+    };
+    let recovered_words =
+        "proves that the signatures are consistent with one key, not that the key belonged to the domain";
+
+    // No --keys: Gmail's key from the bundled archive, with its source.
+    ok(lt(&[&"verify", &case, &"--quiet"]));
+    let (page, report) = page_and_report();
+    assert!(page.contains("badge ok"), "verified");
+    assert!(page.contains("Where the key comes from"), "{page}");
+    assert!(page.contains("a copy of a key the provider once published in DNS, taken from the public source named"));
+    assert!(page.contains("bundled archive (source: https://github.com/"), "the source is named");
+    assert!(!page.contains(recovered_words), "no consistent verdict here");
+    assert!(report.contains("bundled archive</h3>"), "the report lists bundled keys");
+    assert!(report.contains("20161025._domainkey.gmail.com: bundled archive (source: https://github.com/"), "{report}");
+    assert!(report.contains(recovered_words), "the legend says what consistent means");
+
+    // The same key as if recovered from the leak, no independent record: consistent.
+    let modulus = leaktrace_verify::keys::bundled::archive().lookup("20161025", "gmail.com")[0].rsa_modulus().unwrap();
+    let recovered = tmp.path().join("recovered.txt");
+    let record = leaktrace_verify::recover::record_for_modulus(&modulus).unwrap();
+    std::fs::write(&recovered, format!("20161025._domainkey.gmail.com {record}\n")).unwrap();
+    ok(lt(&[&"verify", &case, &"--keys", &recovered, &"--no-bundled-keys", &"--quiet"]));
+    let (page, report) = page_and_report();
+    assert!(page.contains("key recovered from the leak, not proof"), "the badge");
+    assert!(page.contains("What “consistent” means: </strong>"), "{page}");
+    assert!(page.contains(recovered_words), "{page}");
+    assert!(!page.contains("Where the key comes from"), "not a bundled key");
+    assert!(!report.contains("bundled archive</h3>"), "no bundled key used now");
+    assert!(report.contains("key recovered from the leak, not proof"), "the badge in the report");
+}

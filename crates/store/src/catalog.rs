@@ -148,6 +148,36 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX messages_message_id ON messages(message_id);
     CREATE INDEX messages_thread ON messages(thread_id);
     "#,
+    // 5: the verdict `consistent` (a signature that checks out only with a
+    // key recovered from the evidence itself: not proof, see
+    // `leaktrace_verify::recover`). The table is copied, as in 4.
+    r#"
+    CREATE TABLE messages_v5 (
+        item_id     INTEGER PRIMARY KEY REFERENCES items(id),
+        source_id   INTEGER NOT NULL REFERENCES sources(id),
+        message_id  TEXT,
+        from_addr   TEXT,
+        to_addr     TEXT,
+        cc          TEXT,
+        subject     TEXT,
+        date        TEXT,
+        date_ms     INTEGER,
+        in_reply_to TEXT,
+        refs        TEXT,
+        thread_id   TEXT,
+        verdict     TEXT CHECK (verdict IN ('verified', 'weak', 'consistent', 'unverified', 'unsigned')),
+        verified_at TEXT,
+        flags       TEXT NOT NULL DEFAULT '[]',
+        report      TEXT
+    );
+    INSERT INTO messages_v5 SELECT item_id, source_id, message_id, from_addr, to_addr, cc, subject, date, date_ms,
+                                   in_reply_to, refs, thread_id, verdict, verified_at, flags, report FROM messages;
+    DROP TABLE messages;
+    ALTER TABLE messages_v5 RENAME TO messages;
+    CREATE INDEX messages_source ON messages(source_id);
+    CREATE INDEX messages_message_id ON messages(message_id);
+    CREATE INDEX messages_thread ON messages(thread_id);
+    "#,
 ];
 
 /// Rejected records kept per source (all are counted).

@@ -9,6 +9,14 @@
 //! - a folder of files named `selector._domainkey.domain.txt` that hold just
 //!   the TXT value, and archive files named `keys.txt`, `*-keys.txt`, `*.keys`
 //!   or `*.zone`; other files in the folder (messages, notes) are ignored.
+//!
+//! Records are written by one path only, [`KeyArchive::append_fetched`] and
+//! [`KeyArchive::append_imported`] through [`encode_record`] and one atomic
+//! rewrite of the file. `import` reads the formats keys are handed over in;
+//! `bundled` is the small archive compiled into the program.
+
+pub mod bundled;
+pub mod import;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -191,7 +199,7 @@ fn decode_key(key_type: &str, p: &str) -> Result<PublicKey, String> {
     }
 }
 
-fn normalise_name(name: &str) -> String {
+pub(crate) fn normalise_name(name: &str) -> String {
     name.trim().trim_end_matches('.').to_ascii_lowercase()
 }
 
@@ -260,11 +268,7 @@ impl KeyArchive {
             let line_no = i as u64 + 1;
             let line = line.trim();
             if line.is_empty() || line.starts_with(';') || line.starts_with('#') {
-                provenance = line
-                    .strip_prefix("; ")
-                    .and_then(|c| c.strip_suffix(PROVENANCE_END))
-                    .map(str::trim)
-                    .filter(|c| c.starts_with("fetched "));
+                provenance = provenance_of_comment(line);
                 continue;
             }
             let syntax = |reason| KeyArchiveError::Syntax { file: origin.to_string(), line: line_no, reason };
@@ -279,16 +283,43 @@ impl KeyArchive {
                 Some(p) => format!("{origin}:{line_no}, {p}"),
                 None => format!("{origin}:{line_no}"),
             };
-            self.insert(KeyRecord::parse(&name, &value, place));
+            let mut record = KeyRecord::parse(&name, &value, place);
+            // An imported record the public archive itself recovered from
+            // signatures is no more independent than one recovered here.
+            record.recovered |= record.origin.contains(ARCHIVE_RECOVERED_NOTE);
+            self.insert(record);
         }
         Ok(())
     }
 
     pub fn insert(&mut self, record: KeyRecord) {
+        self.insert_shared(Arc::new(record));
+    }
+
+    fn insert_shared(&mut self, record: Arc<KeyRecord>) {
         let list = self.records.entry(record.name.clone()).or_default();
         if !list.iter().any(|r| r.value == record.value) {
-            list.push(Arc::new(record));
+            list.push(record);
         }
+    }
+
+    /// Add `other`'s records after this archive's own: a name's records
+    /// already here are tried first, and a record with the same value as one
+    /// here is not added (the one here is named). This is how the bundled
+    /// archive comes last, after every `--keys` archive.
+    pub fn extend_after(&mut self, other: &KeyArchive) {
+        let mut names: Vec<&String> = other.records.keys().collect();
+        names.sort();
+        for name in names {
+            for r in &other.records[name] {
+                self.insert_shared(r.clone());
+            }
+        }
+    }
+
+    /// Is this exact record (name and value) in the archive? Its origin if so.
+    pub fn find_exact(&self, name: &str, value: &str) -> Option<&str> {
+        self.records.get(&normalise_name(name))?.iter().find(|r| r.value == value).map(|r| r.origin.as_str())
     }
 
     /// Records for `selector._domainkey.domain` (case and a trailing dot ignored).
@@ -327,19 +358,121 @@ impl KeyArchive {
     /// `value` ([`encode_record`]).
     pub fn append_fetched(&mut self, name: &str, value: &str, date: &str, server: &str) -> Result<(), FetchedKeyError> {
         let block = fetched_block(name, value, date, server).map_err(FetchedKeyError::Refused)?;
-        let name = normalise_name(name);
         let provenance = fetched_provenance(date, server);
-        let origin = match &self.append_to {
-            Some(path) => {
-                let at = append_atomically(path, block.as_bytes()).map_err(FetchedKeyError::Io)?;
-                format!("{}:{at}, {provenance}", path.display())
-            }
-            None => provenance,
+        self.append_blocks(vec![(normalise_name(name), value.to_string(), provenance, block)])
+            .map_err(FetchedKeyError::Io)?;
+        Ok(())
+    }
+
+    /// Write imported records to the archive file, each after a comment line
+    /// saying where it was imported from and when (and when the source says
+    /// it was first and last seen), all in one atomic rewrite of the file, as
+    /// [`append_fetched`](Self::append_fetched) does. Each record is checked
+    /// as a fetched one is ([`check_fetched`]): one that fails is refused,
+    /// with the reason, and not written; one already in the archive with the
+    /// same value is not written twice.
+    pub fn append_imported(&mut self, records: &[Imported], date: &str) -> std::io::Result<Vec<ImportResult>> {
+        let mut results = Vec::with_capacity(records.len());
+        let mut blocks = Vec::new();
+        let mut seen: std::collections::HashSet<(String, &str)> = std::collections::HashSet::new();
+        for r in records {
+            let name = normalise_name(&r.name);
+            let provenance = r.provenance(date);
+            let result = match provenance_block(&r.name, &r.value, &provenance, IMPORT_END) {
+                Err(why) => ImportResult::Refused(why),
+                Ok(_) if !seen.insert((name.clone(), r.value.as_str())) => ImportResult::Duplicate,
+                Ok(_) if self.find_exact(&name, &r.value).is_some() => {
+                    ImportResult::AlreadyThere(self.find_exact(&name, &r.value).unwrap_or_default().to_string())
+                }
+                Ok(block) => {
+                    blocks.push((name, r.value.clone(), provenance, block));
+                    ImportResult::Written
+                }
+            };
+            results.push(result);
+        }
+        if !blocks.is_empty() {
+            self.append_blocks(blocks)?;
+        }
+        Ok(results)
+    }
+
+    /// Append blocks of one provenance comment line and one record line each
+    /// to the archive file in one atomic rewrite, and keep the records for
+    /// this run with the `file:line` they were written at.
+    fn append_blocks(&mut self, blocks: Vec<(String, String, String, String)>) -> std::io::Result<()> {
+        let data: String = blocks.iter().map(|b| b.3.as_str()).collect();
+        let lines_written = data.matches('\n').count();
+        let first_line = match &self.append_to {
+            Some(path) => Some(append_atomically(path, data.as_bytes())? + 1 - lines_written),
+            None => None,
         };
-        self.insert(KeyRecord::parse(&name, value, origin));
+        let mut line = first_line;
+        for (name, value, provenance, block) in blocks {
+            let record_line = line.map(|l| l + block.matches('\n').count() - 1);
+            let origin = match (&self.append_to, record_line) {
+                (Some(path), Some(at)) => format!("{}:{at}, {provenance}", path.display()),
+                _ => provenance,
+            };
+            let mut record = KeyRecord::parse(&name, &value, origin);
+            record.recovered |= record.origin.contains(ARCHIVE_RECOVERED_NOTE);
+            self.insert(record);
+            line = line.map(|l| l + block.matches('\n').count());
+        }
         Ok(())
     }
 }
+
+/// A record read by `leaktrace keys import`, with where it was read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Imported {
+    /// `selector._domainkey.domain` as the file gave it.
+    pub name: String,
+    pub value: String,
+    /// The file it was read from, as the user named it.
+    pub file: String,
+    pub line: u64,
+    /// When the source says the key was first and last seen (RFC 3339).
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    /// What else the source says about the record (e.g. [`ARCHIVE_RECOVERED_NOTE`]).
+    pub note: Option<String>,
+}
+
+impl Imported {
+    /// The provenance comment's text (without `; ` and the end marker).
+    fn provenance(&self, date: &str) -> String {
+        let mut s = format!("imported from {}:{} on {}", self.file, self.line, date);
+        if let Some(f) = &self.first_seen {
+            s.push_str(&format!(", first seen {f}"));
+        }
+        if let Some(l) = &self.last_seen {
+            s.push_str(&format!(", last seen {l}"));
+        }
+        if let Some(n) = &self.note {
+            s.push_str(&format!(", {n}"));
+        }
+        one_line(&s)
+    }
+}
+
+/// What became of one imported record.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ImportResult {
+    Written,
+    /// The same name and value is already in the archive, at this origin.
+    AlreadyThere(String),
+    /// The same name and value came earlier in this import.
+    Duplicate,
+    /// Not written, with the reason.
+    Refused(String),
+}
+
+/// Said of an imported record that the public DKIM archive marks as
+/// recovered from signatures (`gcd_recovered`) rather than seen in DNS.
+/// Such a record is read back as recovered: it does not corroborate.
+pub const ARCHIVE_RECOVERED_NOTE: &str =
+    "recovered from signatures by that archive, not seen in DNS (gcd_recovered): not independent";
 
 /// A fetched key that was not archived.
 #[derive(Debug, thiserror::Error)]
@@ -365,21 +498,45 @@ pub const MAX_ARCHIVE_BYTES: u64 = 512 << 20;
 /// How the comment before a fetched record ends; the reader takes the text
 /// between `; ` and this as the record's provenance.
 const PROVENANCE_END: &str = "by leaktrace verify --online";
+/// How the comment before an imported record ends.
+const IMPORT_END: &str = "by leaktrace keys import";
+/// The longest provenance comment kept (a file name can be long; a comment
+/// must stay a readable line).
+const MAX_PROVENANCE_CHARS: usize = 1024;
 
-fn fetched_provenance(date: &str, server: &str) -> String {
-    // The date and server come from this program, but a comment line must
-    // stay one line whatever they hold.
-    let clean = |s: &str| s.chars().filter(|c| !c.is_control()).collect::<String>();
-    format!("fetched {} from {}", clean(date), clean(server))
+/// The provenance a comment line written before a record carries, if it is
+/// one: `; fetched … by leaktrace verify --online` or `; imported … by
+/// leaktrace keys import`. Any other comment says nothing about the next record.
+fn provenance_of_comment(line: &str) -> Option<&str> {
+    let c = line.strip_prefix("; ")?;
+    [("fetched ", PROVENANCE_END), ("imported ", IMPORT_END)]
+        .into_iter()
+        .find_map(|(start, end)| c.strip_suffix(end).map(str::trim).filter(|c| c.starts_with(start)))
 }
 
-/// The two archive lines for a record fetched from DNS: the provenance
-/// comment, then the record ([`encode_record`]), each ending with a line end;
-/// refused when [`check_fetched`] refuses the record.
-pub fn fetched_block(name: &str, value: &str, date: &str, server: &str) -> Result<String, String> {
+/// `s` on one line (control characters dropped) and of bounded length: the
+/// date, server and file name come from outside, but a comment line must
+/// stay one line whatever they hold.
+fn one_line(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(MAX_PROVENANCE_CHARS).collect()
+}
+
+fn fetched_provenance(date: &str, server: &str) -> String {
+    one_line(&format!("fetched {date} from {server}"))
+}
+
+/// The two archive lines for a record: the provenance comment (`; TEXT END`),
+/// then the record ([`encode_record`]), each ending with a line end; refused
+/// when [`check_fetched`] refuses the record.
+fn provenance_block(name: &str, value: &str, provenance: &str, end: &str) -> Result<String, String> {
     check_fetched(name, value)?;
     let line = encode_record(&normalise_name(name), value)?;
-    Ok(format!("; {} {PROVENANCE_END}\n{line}\n", fetched_provenance(date, server)))
+    Ok(format!("; {} {end}\n{line}\n", one_line(provenance)))
+}
+
+/// The two archive lines for a record fetched from DNS (see [`provenance_block`]).
+pub fn fetched_block(name: &str, value: &str, date: &str, server: &str) -> Result<String, String> {
+    provenance_block(name, value, &fetched_provenance(date, server), PROVENANCE_END)
 }
 
 /// An archive's bytes with `block` appended on lines of its own (a last line
@@ -521,7 +678,7 @@ fn is_archive_name(name: &str) -> bool {
     name == "keys.txt" || name.ends_with("-keys.txt") || name.ends_with(".keys") || name.ends_with(".zone")
 }
 
-fn read_text(path: &Path) -> Result<String, KeyArchiveError> {
+pub(crate) fn read_text(path: &Path) -> Result<String, KeyArchiveError> {
     use std::io::Read;
     let io = |source| KeyArchiveError::Io { file: path.display().to_string(), source };
     let mut bytes = Vec::new();
@@ -577,7 +734,7 @@ pub fn parse_line(line: &str) -> Result<(String, String), String> {
 /// `"a" "b"` → `ab` (DNS character-strings, with the zone-file escapes
 /// `\X` for the character X and `\DDD` for the byte of that decimal value, as
 /// `dig` prints and [`encode_record`] writes); a bare value is kept as is.
-fn join_txt_strings(s: &str) -> String {
+pub(crate) fn join_txt_strings(s: &str) -> String {
     if !s.starts_with('"') {
         return s.to_string();
     }
@@ -749,6 +906,61 @@ mod tests {
             assert_eq!(a.len(), 1, "{value:?} → {line:?}");
             assert_eq!(a.lookup("sel", "example.org")[0].value, value, "{line:?}");
         }
+    }
+
+    #[test]
+    fn an_imported_record_reads_back_exactly_with_its_provenance() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("keys.txt");
+        let mut next = crate::test_support::xorshift(0x1e5);
+        let alphabet: Vec<char> = (0u8..128).map(char::from).chain(['é', '\u{2028}']).collect();
+        let mut records = Vec::new();
+        for i in 0..300 {
+            // Values a check refuses (control characters, not a key) and
+            // values it takes (a key with printable noise in a tag).
+            let noise: String = (0..next(12)).map(|_| alphabet[next(alphabet.len())]).collect();
+            let value = if i % 2 == 0 { format!("{ED}; n={noise}") } else { format!("{noise}{ED}") };
+            records.push(Imported {
+                name: format!("s{i}._domainkey.example.org"),
+                value,
+                // A hostile file name and dates: the comment must stay one line.
+                file: format!("in\nbox{i}.json"),
+                line: i as u64 + 1,
+                first_seen: (i % 3 == 0).then(|| "2016-10-25T00:00:00Z\r\nx._domainkey.gmail.com p=".to_string()),
+                last_seen: (i % 5 == 0).then(|| "2019-01-01T00:00:00Z".to_string()),
+                note: (i % 7 == 0).then(|| ARCHIVE_RECOVERED_NOTE.to_string()),
+            });
+        }
+        let mut archive = reload(&path);
+        let results = archive.append_imported(&records, "2026-12-07").unwrap();
+        let again = reload(&path);
+        let mut written = 0;
+        for (r, result) in records.iter().zip(&results) {
+            let (sel, _) = r.name.split_once("._domainkey.").unwrap();
+            let refused = check_fetched(&r.name, &r.value).is_err();
+            assert_eq!(matches!(result, ImportResult::Refused(_)), refused, "{:?}: {result:?}", r.value);
+            for a in [&archive, &again] {
+                let got = a.lookup(sel, "example.org");
+                if refused {
+                    assert!(got.is_empty(), "{:?}", r.value);
+                    continue;
+                }
+                assert_eq!(got.len(), 1);
+                assert_eq!(got[0].value, r.value, "read back exactly");
+                assert!(
+                    got[0].origin.contains(&format!("imported from inbox{}.json:{} on 2026-12-07", r.line - 1, r.line)),
+                    "{}",
+                    got[0].origin
+                );
+                assert_eq!(got[0].recovered, r.note.is_some(), "{}", got[0].origin);
+            }
+            written += usize::from(!refused);
+        }
+        assert!(written > 50 && written < 300, "{written}");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 2 * written, "one comment and one record line each");
+        assert!(!text.contains("\nx._domainkey.gmail.com"), "a date cannot start a line");
+        assert!(again.lookup("x", "gmail.com").is_empty());
     }
 
     #[test]

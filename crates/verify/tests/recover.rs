@@ -124,6 +124,34 @@ fn a_key_is_recovered_from_two_signatures_not_from_one() {
     assert_eq!(r.signatures[0].header_signature, leaktrace_verify::Check::Pass);
 }
 
+/// Two messages signed with a fresh test key of `bits` give that key back;
+/// one does not; a third message verifies under the record written.
+fn recovers_a_real_size_key(name: &str, bits: usize) {
+    let k = key(name);
+    assert_eq!(k.n().bits(), bits);
+    let msgs: Vec<Vec<u8>> = (0..3).map(|n| signed(&k, "example.org", "s2016", n)).collect();
+    assert!(recover_all(&msgs[..1])[0].1.keys.is_empty(), "one signature is not enough");
+    let got = recover_all(&msgs[..2]);
+    let o = &got[0].1;
+    assert_eq!(o.keys.len(), 1, "{:?}", o.notes);
+    assert_eq!(o.keys[0].modulus, k.n().to_bytes_be(), "the modulus recovered is the key's");
+    assert_eq!(o.keys[0].bits, bits);
+    let r = verify(archive_of(&got), &msgs[2]);
+    assert_eq!(r.verdict, Verdict::Consistent, "a recovered key never gives verified");
+}
+
+#[test]
+#[ignore = "hours in a debug build: cargo test --release --workspace --test recover -- --ignored bit_key"]
+fn a_1024_bit_key_is_recovered_from_two_signatures() {
+    recovers_a_real_size_key("c1024", 1024);
+}
+
+#[test]
+#[ignore = "hours in a debug build: cargo test --release --workspace --test recover -- --ignored bit_key"]
+fn a_2048_bit_key_is_recovered_from_two_signatures() {
+    recovers_a_real_size_key("d2048", 2048);
+}
+
 #[test]
 fn a_recovered_key_gives_consistent_never_verified() {
     let k = key("c1024");

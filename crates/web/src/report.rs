@@ -7,7 +7,9 @@
 use std::path::Path;
 
 use anyhow::Context;
-use leaktrace_store::Case;
+use leaktrace_store::{Case, MessageRow};
+use leaktrace_verify::keys::bundled;
+use leaktrace_verify::recover::RECOVERED_MEANING;
 use maud::{Markup, html};
 
 use crate::charts;
@@ -118,7 +120,9 @@ pub fn render(case: &Case) -> anyhow::Result<Markup> {
             @if msgs.is_empty() { p.muted { "The case has no email." } } @else {
                 p { "DKIM signatures checked offline against archived keys. " strong { "verified" } ": a signature by the sending domain covers the headers and body as they are; "
                     strong { "SHA-1 only, not proof" } ": a signature matches, but only with SHA-1, which RFC 8301 forbids accepting because SHA-1 collisions can be computed; "
+                    strong { "key recovered from the leak, not proof" } " (consistent): " (RECOVERED_MEANING) " "
                     strong { "signed, not verified" } ": signed, but no signature holds (the reasons say why); " strong { "unsigned" } ": nothing to check." }
+                (key_sources(case, &msgs)?)
                 ul { @for (v, n) in verdict_order(verdicts) { li { (crate::layout::verdict_badge(v.as_deref())) " " (count(n)) } } }
                 (messages_table(&msgs, false))
                 @if n_msgs > msgs.len() as i64 { p.muted { "First " (count(msgs.len() as i64)) " of " (count(n_msgs)) " messages." } }
@@ -146,6 +150,29 @@ pub fn render(case: &Case) -> anyhow::Result<Markup> {
             }
         },
     ))
+}
+
+/// Which keys from leaktrace's bundled archive the listed messages were
+/// checked with, each with its public source, so a reader can check the key
+/// where it was published.
+fn key_sources(case: &Case, msgs: &[MessageRow]) -> anyhow::Result<Markup> {
+    let mut from_bundle: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for m in msgs {
+        let Some(json) = case.message_report(m.item_id)? else { continue };
+        let Ok(r) = serde_json::from_str::<leaktrace_verify::MessageReport>(&json) else { continue };
+        for s in &r.signatures {
+            if let Some(k) = s.key_source.as_deref().filter(|k| k.starts_with(bundled::ORIGIN)) {
+                *from_bundle.entry(format!("{}._domainkey.{}: {k}", s.selector, s.domain)).or_default() += 1;
+            }
+        }
+    }
+    Ok(html! {
+        @if !from_bundle.is_empty() {
+            h3 { "Keys from leaktrace's bundled archive" }
+            p { (bundled::MEANING) }
+            ul { @for (k, n) in &from_bundle { li { span.mono { (k) } " — " (count(*n as i64)) " signature(s)" } } }
+        }
+    })
 }
 
 /// Write the report of the case in `dir` to `out`.

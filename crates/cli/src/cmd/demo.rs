@@ -107,6 +107,8 @@ pub fn run(args: Args) -> Result<()> {
         &verify::Args {
             inputs: vec![args.case.clone()],
             keys: Some(keys_dir.clone()),
+            // The demo shows the key archived with the message doing the work.
+            no_bundled_keys: true,
             online: false,
             dns_server: None,
             json: false,

@@ -1,4 +1,5 @@
-//! `leaktrace keys recover FILE|DIR|CASE... [--out FILE] [--keys ARCHIVE]` and `leaktrace keys list ARCHIVE`
+//! `leaktrace keys recover FILE|DIR|CASE... [--out FILE] [--keys ARCHIVE]`, `leaktrace keys import FILE... --out ARCHIVE`
+//! and `leaktrace keys list ARCHIVE|--bundled`
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -10,22 +11,19 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use leaktrace_store::Case;
-use leaktrace_verify::keys::{KeyState, PublicKey};
+use leaktrace_verify::keys::import::{self, ImportOptions, MAX_IMPORT_BYTES, MAX_IMPORT_RECORDS};
+use leaktrace_verify::keys::{ImportResult, KeyState, PublicKey, bundled};
 use leaktrace_verify::recover::{self, Group, Outcome, Stage};
 use leaktrace_verify::{KeyArchive, MIN_RSA_BITS};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-/// What a recovered key does and does not prove, in words to quote; used in
-/// `--help`, the records written and the summary.
-pub const RECOVERED_MEANING: &str = "A key recovered from the evidence proves that the signatures are consistent \
-with one key, not that the key belonged to the domain: whoever assembled the messages could have signed them all \
-with a key of their own under any d=. Verification with it gives the verdict `consistent`, never `verified`, \
-unless the same key is also found in an independent source (an archive, DNS).";
+use leaktrace_verify::recover::RECOVERED_MEANING;
 
 #[derive(Subcommand)]
 pub enum KeysCommand {
     Recover(RecoverArgs),
+    Import(ImportArgs),
     List(ListArgs),
 }
 
@@ -73,30 +71,92 @@ pub struct RecoverArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// An independent key archive: a recovered key with the same modulus there is corroborated.
+    /// The bundled archive is consulted too, after it.
     #[arg(long, value_name = "ARCHIVE")]
     pub keys: Option<PathBuf>,
+    /// Do not consult the bundled archive of historical provider keys.
+    #[arg(long)]
+    pub no_bundled_keys: bool,
     /// No progress bars.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Add key records from files, offline, to a key archive, with where they came from.
+///
+/// Reads the forms keys are handed over in, mixed freely:
+///   dig output        the whole answer of `dig TXT s._domainkey.example.org`
+///                     (`dig +short` output names no record and is refused)
+///   zone-file lines   `s._domainkey IN TXT ( "v=DKIM1; k=rsa; " "p=…" )`, with
+///                     $ORIGIN (or --origin) for relative names; $INCLUDE is
+///                     not followed
+///   archive lines     `selector._domainkey.domain TXT-value`, as leaktrace writes
+///   JSON              an answer of the public DKIM archive's HTTP API saved to a
+///                     file: [{"domain", "selector", "value", "firstSeenAt",
+///                     "lastSeenAt", …}]
+///
+/// Every record is checked as a key fetched from DNS is: the name must be a
+/// DNS name under _domainkey, and the value one DKIM key record for it
+/// (printable text, no line break, a usable key or a revocation), nothing
+/// else. A record that fails is listed with FILE:LINE and why, and not
+/// written. The others are added to ARCHIVE (created if missing) in one
+/// atomic rewrite, each after a comment line: imported from FILE:LINE on
+/// DATE, and when the source says so, first and last seen. A record that the
+/// public archive marks as recovered from signatures (gcd_recovered) is
+/// written with that said, and is read back as a recovered key: it does not
+/// corroborate a key recovered here. A record already in ARCHIVE is not
+/// written twice. Nothing is looked up on the network.
+///
+/// Bounds: files of at most 16 MiB, at most 100,000 records per import.
+///
+/// Examples:
+///   dig TXT 20161025._domainkey.gmail.com > gmail.dig
+///   leaktrace keys import gmail.dig --out keys.txt
+///   leaktrace keys import gmail-com.json --domain gmail.com --out keys.txt
+///   leaktrace keys import default.txt --origin example.org --out keys.txt
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct ImportArgs {
+    /// Files of key records: dig output, zone-file lines, archive lines or JSON answers.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The key archive to add them to (a file, or a folder: its fetched-keys.txt).
+    #[arg(long, value_name = "ARCHIVE")]
+    pub out: PathBuf,
+    /// The domain of relative names in zone files that have no $ORIGIN.
+    #[arg(long, value_name = "DOMAIN")]
+    pub origin: Option<String>,
+    /// Take only records of this domain and its subdomains (e.g. the domain a JSON answer
+    /// was asked for); others are refused. May be given more than once.
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Vec<String>,
 }
 
 /// Show what a key archive holds, by domain and selector, with provenance.
 ///
 /// For each record: key type and size, revoked or unusable (and why), where it
 /// was read (file:line), and whether it was recovered from evidence.
+/// --bundled shows the archive compiled into leaktrace, with the public
+/// source of each key.
 ///
-/// Example:
+/// Examples:
 ///   leaktrace keys list keys.txt
+///   leaktrace keys list --bundled
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct ListArgs {
     /// The key archive (file or folder).
-    pub archive: PathBuf,
+    #[arg(required_unless_present = "bundled", conflicts_with = "bundled")]
+    pub archive: Option<PathBuf>,
+    /// Show the bundled archive instead.
+    #[arg(long)]
+    pub bundled: bool,
 }
 
 pub fn run(cmd: KeysCommand) -> Result<()> {
     match cmd {
         KeysCommand::Recover(a) => run_recover(a),
+        KeysCommand::Import(a) => run_import(a),
         KeysCommand::List(a) => run_list(a),
     }
 }
@@ -113,11 +173,14 @@ fn run_recover(args: RecoverArgs) -> Result<()> {
     {
         bail!("{}: already exists; recovered keys are written to a new file", out.display());
     }
-    let independent = match &args.keys {
+    let mut independent = match &args.keys {
         Some(p) if !p.exists() => bail!("{}: no such key archive", p.display()),
-        Some(p) => Some(KeyArchive::load(p)?),
-        None => None,
+        Some(p) => KeyArchive::load(p)?,
+        None => KeyArchive::empty(),
     };
+    if !args.no_bundled_keys {
+        independent.extend_after(&bundled::archive());
+    }
     let mut messages: Vec<MessageInfo> = Vec::new();
     let mut sigs = Vec::new();
     let mut take = |bytes: &[u8], source: String| {
@@ -190,7 +253,7 @@ fn run_recover(args: RecoverArgs) -> Result<()> {
         eprintln!("{}: {} signature(s) in {} message(s)", g.name(), g.signatures.len(), distinct_messages.len());
         for k in &o.keys {
             recovered += 1;
-            let corroborated = independent.as_ref().and_then(|a| corroborating(a, g, &k.modulus));
+            let corroborated = corroborating(&independent, g, &k.modulus);
             let weak = if k.bits < MIN_RSA_BITS {
                 format!(" (under {MIN_RSA_BITS} bits: too weak to prove anything)")
             } else {
@@ -275,11 +338,69 @@ fn provenance(
     s
 }
 
-fn run_list(args: ListArgs) -> Result<()> {
-    if !args.archive.exists() {
-        bail!("{}: no such key archive", args.archive.display());
+fn run_import(args: ImportArgs) -> Result<()> {
+    let opts = ImportOptions { origin: args.origin.clone(), domains: args.domain.clone() };
+    let mut found = Vec::new();
+    let mut refused: Vec<(String, u64, String)> = Vec::new();
+    let mut skipped = 0;
+    for file in &args.files {
+        let shown = file.display().to_string();
+        let mut bytes = Vec::new();
+        File::open(file)
+            .and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes))
+            .with_context(|| format!("{shown}: cannot read"))?;
+        if bytes.len() as u64 > MAX_IMPORT_BYTES {
+            bail!("{shown}: more than {} MiB: not a file of key records", MAX_IMPORT_BYTES >> 20);
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let parsed =
+            import::parse(&text, &shown, &opts).map_err(|e| anyhow::anyhow!("{shown}:{}: {}", e.line, e.reason))?;
+        eprintln!("leaktrace: {shown}: {} record(s) read ({})", parsed.records.len(), parsed.format);
+        refused.extend(parsed.refused.into_iter().map(|r| (shown.clone(), r.line, r.reason)));
+        skipped += parsed.skipped;
+        found.extend(parsed.records);
+        if found.len() > MAX_IMPORT_RECORDS {
+            let at = &found[MAX_IMPORT_RECORDS];
+            bail!("{}:{}: more than {MAX_IMPORT_RECORDS} records in one import", at.file, at.line);
+        }
     }
-    let archive = KeyArchive::load(&args.archive)?;
+    let mut archive = KeyArchive::load(&args.out)?;
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let results = archive
+        .append_imported(&found, &today)
+        .with_context(|| format!("{}: cannot write the key archive", args.out.display()))?;
+    let (mut written, mut already) = (0, 0);
+    for (r, result) in found.iter().zip(results) {
+        match result {
+            ImportResult::Written => written += 1,
+            ImportResult::AlreadyThere(_) | ImportResult::Duplicate => already += 1,
+            ImportResult::Refused(why) => refused.push((r.file.clone(), r.line, why)),
+        }
+    }
+    refused.sort();
+    for (file, line, why) in &refused {
+        eprintln!("{file}:{line}: refused: {why}");
+    }
+    eprintln!(
+        "leaktrace: {written} record(s) added to {}, {already} already there, {} refused{}{}",
+        args.out.display(),
+        refused.len(),
+        if refused.is_empty() { "" } else { " (listed above, not written)" },
+        if skipped > 0 {
+            format!("; {skipped} record(s) of other types under other names skipped")
+        } else {
+            String::new()
+        },
+    );
+    Ok(())
+}
+
+fn run_list(args: ListArgs) -> Result<()> {
+    let archive = match &args.archive {
+        None => bundled::archive(),
+        Some(p) if !p.exists() => bail!("{}: no such key archive", p.display()),
+        Some(p) => KeyArchive::load(p)?,
+    };
     let mut names: Vec<(&str, _)> = archive.records().collect();
     names.sort_by(|a, b| {
         let key = |n: &str| n.split_once("._domainkey.").map(|(s, d)| (d.to_string(), s.to_string()));

@@ -51,6 +51,14 @@ const SMALL_PRIMES_BELOW: u32 = 20_000;
 
 pub use crate::keys::RECOVERED_NOTE;
 
+/// What a recovered key does and does not prove, in words a reporter can
+/// quote; used in `--help`, the records written, the summary, the email page
+/// and the report.
+pub const RECOVERED_MEANING: &str = "A key recovered from the evidence proves that the signatures are consistent \
+with one key, not that the key belonged to the domain: whoever assembled the messages could have signed them all \
+with a key of their own under any d=. Verification with it gives the verdict `consistent`, never `verified`, \
+unless the same key is also found in an independent source (an archive, DNS).";
+
 /// One DKIM signature of a message, as recovery needs it.
 #[derive(Clone, Debug)]
 pub struct Signed {

@@ -10,6 +10,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use leaktrace_store::MessageRow;
 use leaktrace_verify::MessageReport;
+use leaktrace_verify::keys::bundled;
+use leaktrace_verify::recover::RECOVERED_MEANING;
 use mail_parser::{MessageParser, PartType};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -204,6 +206,9 @@ fn signatures(r: &MessageReport, verified: bool) -> Markup {
                 @if verified {
                     dt { "Result" } dd { strong { (s.reason) } ": " (s.explanation) }
                     @if let Some(k) = &s.key_source { dt { "Key used" } dd.mono { (k) } }
+                    @if s.key_source.as_deref().is_some_and(|k| k.starts_with(bundled::ORIGIN)) {
+                        dt { "Where the key comes from" } dd { (bundled::MEANING) }
+                    }
                 }
                 dt { "Signing domain" } dd { (s.domain) " (alignment with From: " (s.from_alignment) ")" }
                 dt { "Selector" } dd { (s.selector) }
@@ -236,6 +241,9 @@ pub fn page(app: &App, id: i64) -> PageResult {
                 p { "Reasons: " @for f in &m.flags { span.reason { (f) } " " } }
             }
             @if m.verdict.is_none() { p.muted { "Not verified yet: run " code { "leaktrace verify CASE --keys KEYS" } "." } }
+            @if m.verdict.as_deref() == Some("consistent") {
+                p.reason { strong { "What “consistent” means: " } (RECOVERED_MEANING) }
+            }
             dl.kv {
                 dt { "From" } dd { (m.headers.from.clone().unwrap_or_default()) }
                 dt { "To" } dd { (m.headers.to.clone().unwrap_or_default()) }

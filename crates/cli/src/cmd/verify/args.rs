@@ -26,7 +26,12 @@ use leaktrace_ingest::mail::MboxVariant;
 /// `selector._domainkey.domain TXT-value` (dig output works too), or a folder
 /// of `selector._domainkey.domain.txt` files. Each signature's key_source
 /// names the record used: file and line, and for a fetched key the DNS server
-/// and date. No DNS query is ever made unless --online is given; then keys
+/// and date. After the --keys archive, leaktrace's bundled archive is
+/// consulted: historical keys of large providers (Gmail's 20120113 and
+/// 20161025, Yahoo, Google, Comcast, …), each copied from a public source;
+/// a verdict that used one says "bundled archive (source: …)" in key_source
+/// (`leaktrace keys list --bundled` shows them all; --no-bundled-keys leaves
+/// them out). No DNS query is ever made unless --online is given; then keys
 /// missing from the archive are looked up and added to it, each after a line
 /// saying which server gave it on which date. They are looked up through the
 /// system's resolver, or with --dns-server ADDR:PORT through that DNS server
@@ -56,9 +61,12 @@ pub struct Args {
     /// Message files, mbox files, maildirs, folders of .eml, or a case folder.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
-    /// The key archive (file or folder). Without it every signature is key_not_found.
+    /// The key archive (file or folder). Without it only the bundled archive is consulted.
     #[arg(long, value_name = "ARCHIVE")]
     pub keys: Option<PathBuf>,
+    /// Do not consult the bundled archive of historical provider keys (only --keys).
+    #[arg(long)]
+    pub no_bundled_keys: bool,
     /// Look up keys missing from the archive in DNS and append them to the archive.
     #[arg(long)]
     pub online: bool,

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use anyhow::{Context, Result};
 use leaktrace_ingest::mail::MailItem;
 use leaktrace_verify::Verifier;
-use leaktrace_verify::keys::FetchedKeyError;
+use leaktrace_verify::keys::{FetchedKeyError, bundled};
 
 /// Keys fetched from DNS for `--online`, each name asked once per run.
 /// `Default` asks the system's resolver.
@@ -28,7 +28,10 @@ impl Fetcher {
         for item in batch {
             for (s, d) in leaktrace_verify::key_names(&item.raw.bytes) {
                 let name = format!("{s}._domainkey.{d}").to_ascii_lowercase();
-                if verifier.keys().lookup(&s, &d).is_empty() && self.asked.insert(name.clone()) {
+                // A name the bundled archive alone holds is still asked: that
+                // copy is of an old key, and DNS may publish a newer one.
+                let archived = verifier.keys().lookup(&s, &d).iter().any(|r| !r.origin.starts_with(bundled::ORIGIN));
+                if !archived && self.asked.insert(name.clone()) {
                     // s= and d= come from the message: only a well-formed
                     // DNS name is asked for.
                     if leaktrace_verify::keys::is_key_name(&name) {

@@ -1,4 +1,4 @@
-//! `leaktrace verify FILE|DIR... --keys ARCHIVE [--online [--dns-server ADDR:PORT]] [--json] [--sort-into OUTDIR]`
+//! `leaktrace verify FILE|DIR... --keys ARCHIVE [--no-bundled-keys] [--online [--dns-server ADDR:PORT]] [--json] [--sort-into OUTDIR]`
 //!
 //! The run over mail files is here; the flags are in `args.rs`, the batches
 //! in `check.rs`, the same for a case's stored mail in `case.rs`, the
@@ -15,6 +15,7 @@ mod sort;
 use anyhow::{Result, bail};
 use leaktrace_ingest::mail::for_each_message;
 use leaktrace_verify::KeyArchive;
+use leaktrace_verify::keys::bundled;
 
 pub use args::Args;
 pub use case::verify_case;
@@ -30,17 +31,26 @@ pub fn run(args: Args) -> Result<()> {
              (add --online to fetch missing keys from that server, or drop --dns-server)"
         );
     }
-    let keys = match &args.keys {
+    let mut keys = match &args.keys {
         Some(p) if !p.exists() && !args.online => bail!("{}: no such key archive", p.display()),
         Some(p) => KeyArchive::load(p)?,
         None => {
             if args.online {
                 bail!("--online needs --keys ARCHIVE: the file fetched keys are written to");
             }
-            eprintln!("leaktrace: no --keys given: every signature will be reported key_not_found");
+            if args.no_bundled_keys {
+                eprintln!("leaktrace: no --keys given: every signature will be reported key_not_found");
+            } else {
+                eprintln!("leaktrace: no --keys given: only the bundled archive of provider keys is consulted");
+            }
             KeyArchive::empty()
         }
     };
+    // The bundled archive comes last: a record of the user's for the same
+    // name is tried first, and named when it is the same key.
+    if !args.no_bundled_keys {
+        keys.extend_after(&bundled::archive());
+    }
     for p in &args.inputs {
         if !p.exists() {
             bail!("{}: no such file or folder", p.display());
