@@ -202,9 +202,10 @@ pub struct Params {
 }
 
 /// co-image's default Hamming distance: re-encoded and resized copies of a
-/// picture differ in 0–4 bits of its pHash, different pictures in about 32
-/// (testdata/social/images); 6 leaves room for crops of a few pixels and
-/// watermarks without meeting unrelated pictures.
+/// picture have the same pHash, a copy with a small label pasted on it
+/// differs in 2 bits, different pictures in 16 or more
+/// (testdata/social/images); 6 leaves room for small edits without meeting
+/// unrelated pictures.
 pub const DEFAULT_IMAGE_DISTANCE: u32 = 6;
 
 /// The largest `image_distance` accepted: the near-identical join splits a

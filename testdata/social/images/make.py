@@ -1,6 +1,6 @@
 """Makes the image fixtures of testdata/social/images/ (and the Telegram
 export's photos/): three different generated pictures, and copies of the
-first one re-encoded and resized, which a perceptual hash must match.
+first one re-encoded, resized or labelled, which a perceptual hash must match.
 
     python3 -m pip install pillow && python3 make.py
 
@@ -47,13 +47,18 @@ def main():
     a.save(os.path.join(HERE, "a-q60.jpg"), quality=60)
     a.resize((160, 120), Image.LANCZOS).save(os.path.join(HERE, "a-half.jpg"), quality=85)
     a.resize((480, 360), Image.BICUBIC).save(os.path.join(HERE, "a-large.webp"), quality=80)
+    marked = a.copy()
+    ImageDraw.Draw(marked).rectangle([286, 216, 312, 232], fill=(255, 255, 255))
+    marked.save(os.path.join(HERE, "a-marked.jpg"), quality=85)
     b.save(os.path.join(HERE, "b.jpg"), quality=85)
     c.save(os.path.join(HERE, "c.png"))
     # The Telegram export's photos: the same picture as three accounts sent
     # it (original, re-encoded, resized), and an unrelated one.
     a.save(os.path.join(PHOTOS, "photo_1@01-03-2024_10-00-00.jpg"), quality=90)
     a.save(os.path.join(PHOTOS, "photo_2@01-03-2024_10-02-00.jpg"), quality=60)
-    a.resize((200, 150), Image.LANCZOS).save(os.path.join(PHOTOS, "photo_3@01-03-2024_10-04-00.jpg"), quality=80)
+    # Resized, with a white label pasted in a corner: a near-identical copy.
+    small = marked.resize((200, 150), Image.LANCZOS)
+    small.save(os.path.join(PHOTOS, "photo_3@01-03-2024_10-04-00.jpg"), quality=80)
     b.save(os.path.join(PHOTOS, "photo_4@01-03-2024_10-05-00.jpg"), quality=85)
 
 

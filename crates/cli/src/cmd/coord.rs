@@ -32,8 +32,8 @@ use crate::text::thousands;
 ///   co-image         posted the same or a near-identical image: perceptual
 ///                    hashes computed at ingest (Telegram photos, hashes
 ///                    in a CSV) at most --image-distance bits apart
-///                    (default 6 of 64; resized and re-encoded copies
-///                    differ by 0-4)
+///                    (default 6 of 64; re-encoded and resized copies
+///                    differ by 0, small edits by a few)
 ///
 /// Reposts count only for co-retweet. An edge's weight is the number of
 /// distinct objects the two accounts co-acted on; its events, the pairs of
