@@ -1368,13 +1368,15 @@ class Job:
         P = self.posts.filter(F.col("first") & (F.col("kind") != "repost"))
         items = self.persist(P.select("t", "rid", "a", "id", F.explode(F.array_distinct("image_hashes")).alias("h")))
         n = d + 1
-        acts = None
+        keys = []
         for i in range(n):
             start, end = i * 64 // n, (i + 1) * 64 // n
             mask = -1 if end - start >= 64 else (1 << (end - start)) - 1
             v = F.shiftrightunsigned(F.col("h"), start).bitwiseAND(F.lit(mask).cast("long"))
-            one = items.select(F.concat(F.lit("%d:" % i), v.cast("string")).alias("obj"), "t", "rid", "a", "id", "h")
-            acts = one if acts is None else acts.unionByName(one)
+            keys.append(F.concat(F.lit("%d:" % i), v.cast("string")))
+        # One projection with every band's key (a union of d + 1 copies would
+        # multiply the plan that co_pairs builds on it), cut from the plan.
+        acts = self.persist(items.select(F.explode(F.array(*keys)).alias("obj"), "t", "rid", "a", "id", "h"))
         pairs = self.co_pairs(acts, self.p["window_ms"], ["id", "h"])
         # One candidate per pair of images (it may share several bands).
         swap = (F.col("x_rid") > F.col("y_rid")) | ((F.col("x_rid") == F.col("y_rid")) & (F.col("x_h") > F.col("y_h")))
