@@ -53,17 +53,22 @@ fn a_telegram_export_is_recognised_and_its_photos_give_co_image() {
 
     let edges = tmp.path().join("image.csv");
     let json = ok(lt(&[
-        &"coord", &dir, &"--network", &"co-image", &"--window", &"10m", &"--min-weight", &"1", &"--out", &edges,
+        &"coord",
+        &dir,
+        &"--network",
+        &"co-image",
+        &"--window",
+        &"10m",
+        &"--min-weight",
+        &"1",
+        &"--out",
+        &edges,
         &"--json",
     ]));
     // Ana, Ben and Cleo sent the same picture (re-encoded, resized); Dan another one.
     assert_eq!(
         edge_rows(&edges),
-        vec![
-            "user5000000001,user5000000002,1",
-            "user5000000001,user5000000003,1",
-            "user5000000002,user5000000003,1"
-        ],
+        vec!["user5000000001,user5000000002,1", "user5000000001,user5000000003,1", "user5000000002,user5000000003,1"],
         "{json}"
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -75,8 +80,18 @@ fn a_telegram_export_is_recognised_and_its_photos_give_co_image() {
     // Identical hashes only: the re-encoded copy matches, the resized one with a label pasted on does not.
     let exact = tmp.path().join("exact.csv");
     ok(lt(&[
-        &"coord", &dir, &"--network", &"co-image", &"--window", &"10m", &"--min-weight", &"1",
-        &"--image-distance", &"0", &"--out", &exact,
+        &"coord",
+        &dir,
+        &"--network",
+        &"co-image",
+        &"--window",
+        &"10m",
+        &"--min-weight",
+        &"1",
+        &"--image-distance",
+        &"0",
+        &"--out",
+        &exact,
     ]));
     assert_eq!(edge_rows(&exact), vec!["user5000000001,user5000000002,1"]);
     // The two forwards of one channel post are a co-retweet; with --format named too.
@@ -90,7 +105,15 @@ fn a_telegram_export_is_recognised_and_its_photos_give_co_image() {
 #[test]
 fn telegram_named_with_format_and_other_files_refused() {
     let (_tmp, dir) = new_case();
-    let out = ok(lt(&[&"ingest", &dir, &testdata("social/telegram-account.json"), &"--format", &"telegram", &"-q", &"--no-index"]));
+    let out = ok(lt(&[
+        &"ingest",
+        &dir,
+        &testdata("social/telegram-account.json"),
+        &"--format",
+        &"telegram",
+        &"-q",
+        &"--no-index",
+    ]));
     assert!(out.contains("3 posts from 4 records, 1 rejected"), "{out}");
     let e = fails(lt(&[&"ingest", &dir, &testdata("social/twitter-v1.jsonl"), &"--format", &"telegram", &"-q"]));
     assert!(e.contains("not telegram input"), "{e}");
@@ -124,5 +147,8 @@ fn bluesky_tiktok_and_meta_content_library_are_recognised_or_named() {
     let tags = tmp.path().join("tags.csv");
     ok(lt(&[&"coord", &dir, &"--network", &"co-hashtag", &"--window", &"10m", &"--min-weight", &"1", &"--out", &tags]));
     let rows = edge_rows(&tags);
-    assert!(rows.iter().any(|r| r.starts_with("did:plc:demoaaaaaaaaaaaaaaaaaaaa,did:plc:demobbbbbbbbbbbbbbbbbbbb")), "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r.starts_with("did:plc:demoaaaaaaaaaaaaaaaaaaaa,did:plc:demobbbbbbbbbbbbbbbbbbbb")),
+        "{rows:?}"
+    );
 }

@@ -283,7 +283,14 @@ fn spark_gives_the_native_edges_and_evidence_for_every_network() {
     // demo is dealt over a grid of tasks: the split must not lose or double a pair. (The standalone
     // test below runs with the default threshold, where no group of the demo is split.)
     let hot = ["--conf", "spark.leaktrace.hotObjectActions=4"];
-    let summary = compare(&case, tmp.path(), ALL, "10m", &[], On { master: "local[2]", flags: &hot, during: None, posts: Some(6448) });
+    let summary = compare(
+        &case,
+        tmp.path(),
+        ALL,
+        "10m",
+        &[],
+        On { master: "local[2]", flags: &hot, during: None, posts: Some(6448) },
+    );
     assert_eq!(summary["engine"]["spark"]["hot_object_actions"], 4, "the job did not take the threshold: {summary}");
     // The toolkit's four, from a copy of the posts tables as `export --format parquet` writes it.
     let copy = tmp.path().join("posts-copy");

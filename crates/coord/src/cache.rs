@@ -543,8 +543,15 @@ mod tests {
     fn round_trip_keeps_every_column() {
         let tmp = tempfile::tempdir().unwrap();
         let t = PostTable::from_posts(&posts());
-        let need =
-            Need { text: true, urls: true, domains: true, hashtags: true, mentions: true, images: true, ..Need::default() };
+        let need = Need {
+            text: true,
+            urls: true,
+            domains: true,
+            hashtags: true,
+            mentions: true,
+            images: true,
+            ..Need::default()
+        };
         write(tmp.path(), "k1", &t, true);
         let back = read(tmp.path(), "k1", need).expect("cached");
         same(&t, &back, Need { text: false, ..need });

@@ -280,7 +280,11 @@ impl PostTable {
         let hashtags = list(need.hashtags, "hashtags")?;
         let mentions = list(need.mentions, "mentions")?;
         // A posts file from before image hashes has no such column: no images.
-        let images = if need.images { b.column_by_name("image_hashes").and_then(|c| c.as_any().downcast_ref::<ListArray>()) } else { None };
+        let images = if need.images {
+            b.column_by_name("image_hashes").and_then(|c| c.as_any().downcast_ref::<ListArray>())
+        } else {
+            None
+        };
         for i in 0..b.num_rows() {
             let a = self.accounts.id(account.value(i));
             if a as usize == self.account_names.len() {

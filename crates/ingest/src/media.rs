@@ -69,9 +69,8 @@ fn hasher() -> &'static Hasher {
 /// The perceptual hash of an encoded image (JPEG, PNG or WebP), decoded
 /// within the bounds above.
 pub fn hash_image_bytes(bytes: &[u8]) -> Result<i64, String> {
-    let mut reader = image::ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| format!("cannot read: {e}"))?;
+    let mut reader =
+        image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| format!("cannot read: {e}"))?;
     if reader.format().is_none() {
         return Err("not a JPEG, PNG or WebP image".into());
     }

@@ -109,7 +109,9 @@ fn telegram_group_export_with_photos() {
     let ctx = SourceContext::new("result.json", [9u8; 32]).with_media_dir(&dir);
     let mut posts = Vec::new();
     let mut rejects = Vec::new();
-    for ev in open_parser(Format::Telegram, Box::new(std::io::Cursor::new(bytes)), &ctx, &ParseOptions::default()).unwrap() {
+    for ev in
+        open_parser(Format::Telegram, Box::new(std::io::Cursor::new(bytes)), &ctx, &ParseOptions::default()).unwrap()
+    {
         match ev.unwrap() {
             Event::Post(p) => posts.push(p),
             Event::Reject(r) => rejects.push(r),
@@ -120,10 +122,19 @@ fn telegram_group_export_with_photos() {
     assert_eq!(ctx.skipped.load(std::sync::atomic::Ordering::Relaxed), 1);
     assert_eq!(rejects.len(), 1);
     assert!(rejects[0].reason.contains("date_unixtime") && rejects[0].line > 100, "{:?}", rejects[0]);
-    let by_id = |m: &str| posts.iter().find(|p| p.id == leaktrace_model::derive::synthetic_id(&[b"telegram", b"1700000001", m.as_bytes()])).unwrap();
+    let by_id = |m: &str| {
+        posts
+            .iter()
+            .find(|p| p.id == leaktrace_model::derive::synthetic_id(&[b"telegram", b"1700000001", m.as_bytes()]))
+            .unwrap()
+    };
     let ana = by_id("2");
     assert_eq!(ana.text, "The ferry was late again #HarbourWatch, details: here and https://example.com/timetable");
-    assert_eq!(ana.urls, vec!["https://news.example.org/ferry", "https://example.com/timetable"], "text_link href is a URL");
+    assert_eq!(
+        ana.urls,
+        vec!["https://news.example.org/ferry", "https://example.com/timetable"],
+        "text_link href is a URL"
+    );
     assert_eq!((ana.hashtags.clone(), ana.account.as_str()), (vec!["harbourwatch".to_string()], "user5000000001"));
     assert_eq!((ana.time_ms, ana.line), (1709287200000, 20), "the line of its opening brace");
     assert_eq!(ana.media, vec!["photos/photo_1@01-03-2024_10-00-00.jpg"]);
@@ -136,7 +147,10 @@ fn telegram_group_export_with_photos() {
     assert_eq!(by_id("3").mentions, vec!["ana_demo"]);
     assert_eq!((by_id("4").kind, by_id("4").target_post), (PostKind::Reply, Some(ana.id)));
     let (f6, f7) = (by_id("6"), by_id("7"));
-    assert_eq!((f6.kind, f6.target_derived, f6.target_account.as_deref()), (PostKind::Repost, true, Some("channel1700000099")));
+    assert_eq!(
+        (f6.kind, f6.target_derived, f6.target_account.as_deref()),
+        (PostKind::Repost, true, Some("channel1700000099"))
+    );
     assert_eq!(f6.target_post, f7.target_post, "two forwards of the same post share their target");
     let f9 = by_id("9");
     assert_eq!(f9.text, "Breaking: queues at the pier, ask Ben", "a text array is read whole");

@@ -127,8 +127,11 @@ impl Builders {
             following: Int64Builder::new(),
             line: Int64Builder::new(),
             media: string_list(),
-            image_hashes: ListBuilder::new(Int64Builder::new())
-                .with_field(Arc::new(Field::new("item", DataType::Int64, false))),
+            image_hashes: ListBuilder::new(Int64Builder::new()).with_field(Arc::new(Field::new(
+                "item",
+                DataType::Int64,
+                false,
+            ))),
             len: 0,
         }
     }
@@ -470,8 +473,9 @@ mod tests {
         b.push(&p);
         // The schema and columns as they were before media and image hashes.
         let full = RecordBatch::try_new(schema(), b.finish()).unwrap();
-        let keep: Vec<usize> =
-            (0..full.num_columns()).filter(|&i| !LATER_COLUMNS.contains(&full.schema().field(i).name().as_str())).collect();
+        let keep: Vec<usize> = (0..full.num_columns())
+            .filter(|&i| !LATER_COLUMNS.contains(&full.schema().field(i).name().as_str()))
+            .collect();
         let old = full.project(&keep).unwrap();
         let mut w = ArrowWriter::try_new(File::create(&path).unwrap(), old.schema(), None).unwrap();
         w.write(&old).unwrap();

@@ -265,7 +265,9 @@ fn record_post(m: &Meta, raw: &RawValue, line: u64) -> Result<Post, String> {
             return Ok(p);
         }
         POST => {}
-        other => return Err(format!("a {} record, not a post or repost", if other.is_empty() { "typeless" } else { other })),
+        other => {
+            return Err(format!("a {} record, not a post or repost", if other.is_empty() { "typeless" } else { other }));
+        }
     }
     p.language = r.langs.as_ref().and_then(|l| l.first()).filter(|l| !l.is_empty()).cloned();
     let quoted = r.embed.as_ref().and_then(Embed::quoted).filter(|u| collection(u) == Some(POST));
@@ -314,7 +316,11 @@ impl Bluesky {
         if let Some(h) = handle.filter(|h| !h.is_empty())
             && self.named.insert(did.to_string())
         {
-            out.push_back(Event::Account(AccountInfo { account: did.to_string(), name: Some(h.to_string()), labels: Vec::new() }));
+            out.push_back(Event::Account(AccountInfo {
+                account: did.to_string(),
+                name: Some(h.to_string()),
+                labels: Vec::new(),
+            }));
         }
     }
 
@@ -328,7 +334,13 @@ impl Bluesky {
         }
     }
 
-    fn view(&mut self, v: &PostView, reason: Option<&Reason>, line: u64, out: &mut VecDeque<Event>) -> Result<(), String> {
+    fn view(
+        &mut self,
+        v: &PostView,
+        reason: Option<&Reason>,
+        line: u64,
+        out: &mut VecDeque<Event>,
+    ) -> Result<(), String> {
         let uri = v.uri.as_deref().ok_or("post.uri: missing")?;
         let author = v.author.as_ref();
         let did = author.and_then(|a| a.did.as_deref()).or(authority(uri)).ok_or("author.did: missing")?;
@@ -371,8 +383,12 @@ impl Bluesky {
                         return Err(format!("a {op} of {coll}/{rkey}, not a post or repost"));
                     }
                     let raw = c.record.ok_or("commit.record: missing")?;
-                    let meta =
-                        Meta { did, uri: format!("at://{did}/{coll}/{rkey}"), handle: None, fallback_ms: time_us_ms(l.time_us) };
+                    let meta = Meta {
+                        did,
+                        uri: format!("at://{did}/{coll}/{rkey}"),
+                        handle: None,
+                        fallback_ms: time_us_ms(l.time_us),
+                    };
                     self.record(meta, raw, line, out);
                     Ok(())
                 }
@@ -472,16 +488,23 @@ mod tests {
         let p = posts(&ev);
         assert_eq!(p.len(), 4, "{ev:?}");
         let a = p[0];
-        assert_eq!((a.id, a.account.as_str(), a.time_ms, a.kind), (uri_id(&uri_a), DID_A, 1725911162102, PostKind::Post));
+        assert_eq!(
+            (a.id, a.account.as_str(), a.time_ms, a.kind),
+            (uri_id(&uri_a), DID_A, 1725911162102, PostKind::Post)
+        );
         assert_eq!((a.hashtags.clone(), a.mentions.clone()), (vec!["news".to_string()], vec![DID_B.to_string()]));
         assert_eq!(a.urls, vec!["https://example.com/a/long/path"], "the facet's full URI, not the shortened text");
         assert_eq!((a.media.clone(), a.language.as_deref()), (vec!["blob:bafkreiabc".to_string()], Some("en")));
-        assert_eq!((p[1].kind, p[1].target_post, p[1].target_account.as_deref()), (PostKind::Repost, Some(a.id), Some(DID_A)));
+        assert_eq!(
+            (p[1].kind, p[1].target_post, p[1].target_account.as_deref()),
+            (PostKind::Repost, Some(a.id), Some(DID_A))
+        );
         assert_eq!((p[2].kind, p[2].target_post), (PostKind::Quote, Some(a.id)));
         assert_eq!(p[2].urls, vec!["https://news.example.org/x"]);
         assert_eq!((p[3].kind, p[3].target_post, p[3].line), (PostKind::Reply, Some(a.id), 5));
         assert_eq!(p[3].hashtags, vec!["way"], "no facets: read from the text");
-        let named: Vec<&AccountInfo> = ev.iter().filter_map(|e| if let Event::Account(a) = e { Some(a) } else { None }).collect();
+        let named: Vec<&AccountInfo> =
+            ev.iter().filter_map(|e| if let Event::Account(a) = e { Some(a) } else { None }).collect();
         assert_eq!((named[0].account.as_str(), named[0].name.as_deref()), (DID_B, Some("b.example.com")));
         let r = rejects(&ev);
         assert_eq!(r.iter().map(|r| r.line).collect::<Vec<_>>(), vec![7, 8]);
@@ -502,7 +525,10 @@ mod tests {
         let p = posts(&ev);
         assert_eq!(p.len(), 2, "{ev:?}");
         assert_eq!((p[0].account.as_str(), p[0].kind, p[0].target_post), (DID_B, PostKind::Repost, Some(uri_id(&uri))));
-        assert_eq!((p[1].id, p[1].time_ms, p[1].account_name.as_deref()), (uri_id(&uri), 1704164645678, Some("a.example.com")));
+        assert_eq!(
+            (p[1].id, p[1].time_ms, p[1].account_name.as_deref()),
+            (uri_id(&uri), 1704164645678, Some("a.example.com"))
+        );
         assert_eq!(p[1].urls, vec!["https://example.net/z"]);
     }
 

@@ -124,7 +124,11 @@ struct CsvMapParser {
     ctx: SourceContext,
 }
 
-pub(crate) fn open(input: Box<dyn Read + Send>, ctx: &SourceContext, map: ColumnMap) -> Result<EventStream, IngestError> {
+pub(crate) fn open(
+    input: Box<dyn Read + Send>,
+    ctx: &SourceContext,
+    map: ColumnMap,
+) -> Result<EventStream, IngestError> {
     let src = CsvSource::new(input, &ctx.display, Format::Csv)?;
     let names: Vec<&str> = map.fields.iter().map(|(_, c)| c.as_str()).collect();
     let idx = src.require(&names, Format::Csv)?;

@@ -60,4 +60,3 @@ pub(crate) fn top_level_keys(s: &[u8]) -> Vec<(&[u8], Option<u8>)> {
     }
     keys
 }
-

@@ -115,7 +115,9 @@ fn post(c: &Columns, line: u64, rec: &ByteRecord) -> Result<Post, String> {
     p.language = non_empty(get(rec, c.lang)?);
     p.derive_entities_from_text();
     let link = get(rec, c.link)?;
-    if !link.is_empty() && !p.urls.iter().any(|u| Some(u.as_str()) == leaktrace_model::derive::normalize_url(link).as_deref()) {
+    if !link.is_empty()
+        && !p.urls.iter().any(|u| Some(u.as_str()) == leaktrace_model::derive::normalize_url(link).as_deref())
+    {
         let mut urls = p.urls.clone();
         urls.push(link.to_string());
         p.set_urls(urls);

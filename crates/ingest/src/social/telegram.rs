@@ -45,13 +45,13 @@ use std::collections::HashSet;
 use std::fmt;
 use std::io::{self, Read};
 use std::rc::Rc;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use leaktrace_model::derive::synthetic_id;
 use leaktrace_model::{AccountInfo, Post, PostKind};
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::jsonhead::top_level_keys;
@@ -229,7 +229,11 @@ impl Walk {
         let mid = m.id.as_ref().map(|i| i.0.trim()).filter(|s| !s.is_empty()).ok_or("field id: missing")?;
         let secs: i64 = match m.date_unixtime.as_ref() {
             Some(t) => t.0.trim().parse().map_err(|_| format!("field date_unixtime: not Unix seconds: {:?}", t.0))?,
-            None => return Err("field date_unixtime: missing (older exports give only a local time without its zone)".into()),
+            None => {
+                return Err(
+                    "field date_unixtime: missing (older exports give only a local time without its zone)".into()
+                );
+            }
         };
         let ms = secs.checked_mul(1000).ok_or("field date_unixtime: out of range")?;
         let (account, name) = match m.from_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -254,7 +258,8 @@ impl Walk {
             }
         }
         if let Some(dir) = &self.media_dir {
-            let image_file = m.mime_type.as_deref().is_some_and(|t| matches!(t, "image/jpeg" | "image/png" | "image/webp"));
+            let image_file =
+                m.mime_type.as_deref().is_some_and(|t| matches!(t, "image/jpeg" | "image/png" | "image/webp"));
             let wanted = [(&m.photo, true), (&m.file, image_file), (&m.thumbnail, true)];
             for (path, hash) in wanted {
                 if let Some(path) = path.as_deref().filter(|p| hash && !p.starts_with(NOT_INCLUDED) && !p.is_empty())
@@ -347,7 +352,8 @@ struct Text {
 
 impl Text {
     fn of(m: &Message) -> Result<Text, String> {
-        let mut t = Text { text: String::new(), hashtags: Vec::new(), mentions: Vec::new(), urls: Vec::new(), plain: false };
+        let mut t =
+            Text { text: String::new(), hashtags: Vec::new(), mentions: Vec::new(), urls: Vec::new(), plain: false };
         let (raw, name) = match (m.text_entities, m.text) {
             (Some(e), _) => (e, "text_entities"),
             (None, Some(t)) => (t, "text"),
@@ -360,8 +366,9 @@ impl Text {
             t.plain = true;
             return Ok(t);
         }
-        let parts: Vec<Part> =
-            serde_json::from_str(s).map_err(|e| format!("field {name}: not a string nor an array of strings and entities: {}", json_reason(&e)))?;
+        let parts: Vec<Part> = serde_json::from_str(s).map_err(|e| {
+            format!("field {name}: not a string nor an array of strings and entities: {}", json_reason(&e))
+        })?;
         for part in parts {
             let e = match part {
                 Part::Plain(s) => {
@@ -464,7 +471,9 @@ impl<'de> Visitor<'de> for ChatList<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while !self.walk.closed && seq.next_element_seed(ChatMap { walk: self.walk, chat: Chat::default() })?.is_some() {}
+        while !self.walk.closed && seq.next_element_seed(ChatMap { walk: self.walk, chat: Chat::default() })?.is_some()
+        {
+        }
         Ok(())
     }
 
@@ -562,7 +571,8 @@ pub(crate) fn open(input: Box<dyn Read + Send>, ctx: &SourceContext) -> Result<E
     let head = rdr.head(64 * 1024).map_err(|e| crate::csvsrc::read_stopped(&ctx.display, 1, &e))?;
     let head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(head);
     if !detect_head(head) {
-        let found = if head.iter().all(u8::is_ascii_whitespace) { "an empty file".into() } else { first_line_excerpt(head) };
+        let found =
+            if head.iter().all(u8::is_ascii_whitespace) { "an empty file".into() } else { first_line_excerpt(head) };
         return Err(IngestError::WrongFormat {
             file: ctx.display.clone(),
             format: Format::Telegram,
@@ -664,7 +674,9 @@ mod tests {
         let out: Vec<_> = open(Box::new(std::io::Cursor::new(broken.as_bytes().to_vec())), &ctx).unwrap().collect();
         assert!(matches!(out[0], Ok(Event::Post(_))));
         match out.last().unwrap() {
-            Err(IngestError::Fatal { line, reason, .. }) => assert!(*line == 3 && reason.contains("not a valid JSON"), "{line} {reason}"),
+            Err(IngestError::Fatal { line, reason, .. }) => {
+                assert!(*line == 3 && reason.contains("not a valid JSON"), "{line} {reason}")
+            }
             other => panic!("{other:?}"),
         }
         // Not a Telegram export at all, and an export without messages.
@@ -681,7 +693,9 @@ mod tests {
             r#"{{"name":"C","type":"private_group","id":7,"messages":[{{"id":1,"type":"message","date_unixtime":"1700000000","from_id":"u","text":"{big}"}}]}}"#
         );
         match parse(&doc) {
-            Err(IngestError::Fatal { reason, .. }) => assert!(reason.contains("longer than a message may be"), "{reason}"),
+            Err(IngestError::Fatal { reason, .. }) => {
+                assert!(reason.contains("longer than a message may be"), "{reason}")
+            }
             other => panic!("{:?}", other.map(|v| v.len())),
         }
     }

@@ -99,8 +99,12 @@ impl TikTok {
         match post(&v, line) {
             Ok(p) => {
                 if self.seen.insert(p.account.clone()) {
-                    let labels =
-                        v.region_code.iter().filter(|r| !r.is_empty()).map(|r| ("region_code".to_string(), r.clone())).collect();
+                    let labels = v
+                        .region_code
+                        .iter()
+                        .filter(|r| !r.is_empty())
+                        .map(|r| ("region_code".to_string(), r.clone()))
+                        .collect();
                     out.push_back(Event::Account(AccountInfo {
                         account: p.account.clone(),
                         name: p.account_name.clone(),
@@ -143,7 +147,8 @@ impl LineFormat for TikTok {
             None => {
                 let e = page.error.as_ref();
                 let (code, msg) = (e.and_then(|e| e.code.as_deref()), e.and_then(|e| e.message.as_deref()));
-                let reason = format!("a response without videos (error {}: {})", code.unwrap_or("?"), msg.unwrap_or(""));
+                let reason =
+                    format!("a response without videos (error {}: {})", code.unwrap_or("?"), msg.unwrap_or(""));
                 out.push_back(Event::Reject(Reject { line, reason }));
             }
         }
@@ -181,7 +186,8 @@ mod tests {
         assert_eq!(r.iter().map(|r| r.line).collect::<Vec<_>>(), vec![1, 3]);
         assert!(r[0].reason.contains("create_time"), "{}", r[0].reason);
         assert!(r[1].reason.contains("rate_limit_exceeded"), "{}", r[1].reason);
-        let acc: Vec<&AccountInfo> = ev.iter().filter_map(|e| if let Event::Account(a) = e { Some(a) } else { None }).collect();
+        let acc: Vec<&AccountInfo> =
+            ev.iter().filter_map(|e| if let Event::Account(a) = e { Some(a) } else { None }).collect();
         assert_eq!(acc[0].labels, vec![("region_code".to_string(), "FR".to_string())]);
     }
 }
