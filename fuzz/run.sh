@@ -44,6 +44,9 @@ w("key-newline.txt", b"s._domainkey.attacker.example\0v=DKIM1; k=ed25519; p=11qY
 w("web-page.txt", b"/search?q=x&page=100000000")
 w("web-net.txt", b"/network?run=99999999999999&max_nodes=18446744073709551615&min_weight=1")
 w("web-edge.txt", b"/edge?a=%00&b=%ff&run=1")
+# A PNG header claiming 100000 x 100000 pixels (a decompression bomb), and a Telegram export nested deep.
+w("bomb.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01\x86\xa0\x00\x01\x86\xa0\x08\x06\x00\x00\x00\x00\x00\x00\x00")
+w("deep.json", b'{"name":"c","type":"private_group","id":1,"messages":[{"id":1,"text":' + b"[" * 5000 + b"]" * 5000 + b"}]}")
 PY
 printf '%-22s %12s %8s  %s\n' target executions seconds findings
 for t in "${targets[@]}"; do
@@ -53,6 +56,8 @@ for t in "${targets[@]}"; do
       seed "$t" ../testdata/mail/generated/* ../testdata/mail/zobnin-2017/* ../testdata/mail/mail-auth/* "$hostile"/*.eml "$hostile"/key-*.txt ;;
     pdf|ooxml|ole) seed "$t" ../testdata/mail/ole/* "$hostile"/*.pdf ;;
     web_request) seed "$t" "$hostile"/web-*.txt ;;
+    image_hash) seed "$t" ../testdata/social/images/* ../testdata/social/telegram/photos/* "$hostile"/*.png ;;
+    telegram) seed "$t" ../testdata/social/telegram/result.json ../testdata/social/telegram-account.json "$hostile"/deep.json ;;
     *) seed "$t" ../testdata/ira/* ../testdata/social/* ../testdata/timeline/* ../testdata/articles/* ../testdata/coord/*.csv "$hostile"/*.csv ;;
   esac
   log=$(mktemp)

@@ -35,7 +35,7 @@ import urllib.request
 
 # The version of the contract with crates/coord/src/spark.rs (arguments and
 # output files); the Rust side writes it into the parameters as `job_version`.
-JOB_VERSION = 1
+JOB_VERSION = 2
 
 # Above this many actions in one (object, time bucket) group, the group's
 # share of the windowed self-join is split over a grid of tasks.
@@ -58,13 +58,14 @@ NETWORKS = [
     "co-mention",
     "co-reply",
     "sync",
+    "co-image",
 ]
 QUT_NETWORKS = ("co-retweet", "co-tweet", "co-link", "co-similar-text")
 LIST_COLUMN = {"co-link": "urls", "co-domain": "domains", "co-hashtag": "hashtags", "co-mention": "mentions"}
 # The networks computed together in one join (Job.object_networks), and the
 # character between a network's name and an object in the join key (no
 # network name holds it).
-OWN_PIPELINE = ("co-similar-text", "sync")
+OWN_PIPELINE = ("co-similar-text", "sync", "co-image")
 SEP = "\x01"
 
 
@@ -857,6 +858,8 @@ def load_params(path):
         "shuffle_partitions": p.get("shuffle_partitions"),
         "hot_object_actions": p.get("hot_object_actions", DEFAULT_HOT_OBJECT_ACTIONS),
         "similar_exact": bool(p.get("similar_exact", False)),
+        # lib.rs DEFAULT_IMAGE_DISTANCE for parameters from before co-image.
+        "image_distance": p.get("image_distance", 6),
     }
     # lib.rs Params::validate
     if params["window_ms"] <= 0:
@@ -867,6 +870,11 @@ def load_params(path):
         raise JobError("minimum weight must be at least 1")
     if not (0.0 < params["sync_max_p"] <= 1.0):
         raise JobError("sync p-value must be in (0, 1], got %s" % params["sync_max_p"])
+    d = params["image_distance"]
+    if isinstance(d, bool) or not isinstance(d, int) or d < 0:
+        raise JobError("%s: 'image_distance' must be a non-negative integer" % path)
+    if d > 16:
+        raise JobError("image distance must be at most 16 bits (of 64), got %d" % d)
     if compat == "qut":
         for n in params["networks"]:
             if n not in QUT_NETWORKS:
@@ -892,6 +900,8 @@ def needed_columns(params):
     for n in nets:
         if n in LIST_COLUMN:
             cols.append(LIST_COLUMN[n])
+    if "co-image" in nets:
+        cols.append("image_hashes")
     return cols
 
 
@@ -925,6 +935,9 @@ class Job:
         except Exception as e:  # AnalysisException: no such path, not Parquet
             raise JobError("cannot read the posts table at %s: %s" % (self.posts_url, first_line(e)))
         cols = needed_columns(self.p)
+        if "image_hashes" in cols and "image_hashes" not in raw.columns:
+            # Posts tables written before image hashes: no images (store posts.rs LATER_COLUMNS).
+            raw = raw.withColumn("image_hashes", F.array().cast("array<bigint>"))
         for c in cols:
             if c not in raw.columns:
                 users = [n for n in self.p["networks"] if LIST_COLUMN.get(n) == c]
@@ -984,6 +997,9 @@ class Job:
         ]
         if "text" in cols:
             sel.append(F.coalesce(F.col("text"), F.lit("")).alias("text"))
+        if "image_hashes" in cols:
+            # posts.rs push_batch / table.rs ImageColumn::push_row: null lists empty, null values skipped.
+            sel.append(F.coalesce(F.expr("filter(image_hashes, x -> x is not null)"), F.array().cast("array<bigint>")).alias("image_hashes"))
         for c in ("urls", "domains", "hashtags", "mentions"):
             if c in cols:
                 # posts.rs push_list: null lists are empty, null values skipped.
@@ -1375,6 +1391,70 @@ class Job:
             ev = o.select("s", "d", "object", "post_1", "time_1", "post_2", "time_2", "similarity")
         return edges, ev, True
 
+    def image_network(self):
+        """networks.rs image_network and images.rs pairs: the images of rows
+        that are not reposts (first rows, each hash once per row); candidates
+        share one of the d + 1 bands of their hashes (bit ranges
+        [i*64/(d+1), (i+1)*64/(d+1))) within the window, and are kept when the
+        full hashes differ in at most d bits (an exact join: the pigeonhole
+        principle). Then as similar_undirected: the object of a pair is the
+        hash of its earlier image by (time, post id, hash), weight = distinct
+        objects, events = pairs, similarity = 1 - distance / 64."""
+        F = self.F
+        d = self.p["image_distance"]
+        P = self.posts.filter(F.col("first") & (F.col("kind") != "repost"))
+        items = self.persist(P.select("t", "rid", "a", "id", F.explode(F.array_distinct("image_hashes")).alias("h")))
+        n = d + 1
+        keys = []
+        for i in range(n):
+            start, end = i * 64 // n, (i + 1) * 64 // n
+            mask = -1 if end - start >= 64 else (1 << (end - start)) - 1
+            v = F.shiftrightunsigned(F.col("h"), start).bitwiseAND(F.lit(mask).cast("long"))
+            keys.append(F.concat(F.lit("%d:" % i), v.cast("string")))
+        # One projection with every band's key (a union of d + 1 copies would
+        # multiply the plan that co_pairs builds on it), cut from the plan.
+        acts = self.persist(items.select(F.explode(F.array(*keys)).alias("obj"), "t", "rid", "a", "id", "h"))
+        pairs = self.co_pairs(acts, self.p["window_ms"], ["id", "h"])
+        # One candidate per pair of images (it may share several bands).
+        swap = (F.col("x_rid") > F.col("y_rid")) | ((F.col("x_rid") == F.col("y_rid")) & (F.col("x_h") > F.col("y_h")))
+        cand = pairs.select(
+            *[F.when(swap, F.col("y_" + c)).otherwise(F.col("x_" + c)).alias("p_" + c) for c in ("rid", "t", "a", "id", "h")],
+            *[F.when(swap, F.col("x_" + c)).otherwise(F.col("y_" + c)).alias("q_" + c) for c in ("rid", "t", "a", "id", "h")],
+        ).distinct()
+        dist = F.expr("bit_count(p_h ^ q_h)")
+        cand = cand.withColumn("dist", dist).filter(F.col("dist") <= F.lit(d))
+        p_first = (F.col("p_t") < F.col("q_t")) | (
+            (F.col("p_t") == F.col("q_t"))
+            & ((F.col("p_id") < F.col("q_id")) | ((F.col("p_id") == F.col("q_id")) & (F.col("p_h") <= F.col("q_h"))))
+        )
+        obj = F.when(p_first, F.col("p_h")).otherwise(F.col("q_h"))
+        swap = F.col("p_a") > F.col("q_a")
+
+        def pick(a, b):
+            return F.when(swap, F.col(b)).otherwise(F.col(a))
+
+        o = cand.select(
+            pick("p_a", "q_a").alias("s"),
+            pick("q_a", "p_a").alias("d"),
+            obj.alias("obj"),
+            pick("p_id", "q_id").alias("post_1"),
+            pick("p_t", "q_t").alias("time_1"),
+            pick("q_id", "p_id").alias("post_2"),
+            pick("q_t", "p_t").alias("time_2"),
+            (F.lit(1.0) - F.col("dist").cast("double") / F.lit(64.0)).alias("similarity"),
+        )
+        if self.p["evidence"]:
+            o = self.persist(o)
+        per = o.groupBy("s", "d", "obj").agg(F.count(F.lit(1)).alias("ev"))
+        edges = per.groupBy("s", "d").agg(F.count(F.lit(1)).alias("weight"), F.sum("ev").alias("events"))
+        edges = edges.filter(F.col("weight") >= self.p["min_weight"]).withColumn("p_value", F.lit(None).cast("double"))
+        ev = None
+        if self.p["evidence"]:
+            # The hash as 16 lower-case hex digits of its two's complement ({:016x}).
+            label = F.lower(F.lpad(F.hex(F.col("obj")), 16, "0"))
+            ev = o.select("s", "d", label.alias("object"), "post_1", "time_1", "post_2", "time_2", "similarity")
+        return edges, ev, False
+
     def sync_network(self):
         """networks.rs sync_network: one action per (account, bucket), the
         account's first post in it by (time, row); pairs of accounts active
@@ -1435,7 +1515,7 @@ class Job:
         counts = {net: [0, 0] for net in self.p["networks"]}
         objects = [n for n in self.p["networks"] if n not in OWN_PIPELINE]
         pipelines = ([(objects, lambda: self.object_networks(objects))] if objects else []) + [
-            ([n], {"co-similar-text": self.similar_network, "sync": self.sync_network}[n])
+            ([n], {"co-similar-text": self.similar_network, "sync": self.sync_network, "co-image": self.image_network}[n])
             for n in self.p["networks"]
             if n in OWN_PIPELINE
         ]

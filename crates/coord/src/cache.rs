@@ -6,7 +6,8 @@
 //! on a case that has been analysed before; the interned columns are the
 //! same every time until a source is added. They are kept in
 //! `<case>/cache/coord/`, one file per column group (`base`, `urls`,
-//! `domains`, `hashtags`, `mentions`, and the columns derived from texts,
+//! `domains`, `hashtags`, `mentions`, `images` (the perceptual hashes of
+//! co-image), and the columns derived from texts,
 //! `tweet_keys.<form>` and `tokens.<form>`, written the first time a run
 //! needs them; not the texts, which would double the case's size on disk),
 //! each headed by the key of the
@@ -31,7 +32,7 @@ use std::sync::Arc;
 use leaktrace_model::PostKind;
 
 use crate::column::{Column, Int};
-use crate::table::{Interner, ListColumn, NO_ID, Need, PostTable, TextForm, Tokens, TweetKeys};
+use crate::table::{ImageColumn, Interner, ListColumn, NO_ID, Need, PostTable, TextForm, Tokens, TweetKeys};
 
 /// The first bytes of every cache file.
 pub const MAGIC: &[u8; 8] = b"LTCOORD\x01";
@@ -131,6 +132,16 @@ pub fn read(dir: &Path, key: &str, need: Need) -> Option<PostTable> {
         }
         *list_mut(&mut t, i) = Some(ListColumn::from_parts(offsets, values, dict));
     }
+    if need.images {
+        let mut r = Reader::open(&dir.join("images"), key)?;
+        let offsets = r.u64s()?;
+        let values = r.i64s()?;
+        r.end()?;
+        if !ranges_ok(&offsets, values.len(), n) {
+            return None;
+        }
+        t.images = Some(ImageColumn::from_parts(offsets, values));
+    }
     t.tweet_keys = need.tweet_keys.and_then(|f| read_tweet_keys(dir, key, f, n));
     t.tokens = need.tokens.and_then(|f| read_tokens(dir, key, f, n));
     Some(t)
@@ -139,9 +150,14 @@ pub fn read(dir: &Path, key: &str, need: Need) -> Option<PostTable> {
 /// Do `offsets` cut `values` into `n` lists: `n + 1` of them, from 0 to the
 /// end of `values`, never decreasing?
 fn lists_ok(offsets: &[u64], values: &[u32], n: usize) -> bool {
+    ranges_ok(offsets, values.len(), n)
+}
+
+/// [`lists_ok`] for `values` values of any type.
+fn ranges_ok(offsets: &[u64], values: usize, n: usize) -> bool {
     offsets.len() == n + 1
         && offsets[0] == 0
-        && offsets.last().copied() == Some(values.len() as u64)
+        && offsets.last().copied() == Some(values as u64)
         && offsets.windows(2).all(|w| w[0] <= w[1])
 }
 
@@ -209,6 +225,13 @@ pub fn write(dir: &Path, key: &str, t: &PostTable, all: bool) {
         w.strings(t.account_names.iter().map(|n| n.as_deref().unwrap_or("")))?;
         w.byte_items(t.account_names.iter().map(|n| n.is_some() as u8))
     });
+    if let Some(col) = &t.images {
+        let (offsets, values) = col.parts();
+        let _ = write_group(dir, "images", key, |w| {
+            w.u64s(offsets)?;
+            w.i64s(values)
+        });
+    }
     for (i, name) in LISTS.iter().enumerate() {
         if let Some(col) = list_ref(t, i) {
             let (offsets, values, dict) = col.parts();
@@ -469,6 +492,9 @@ mod tests {
             if i % 5 == 0 {
                 p.account_name = Some(format!("Name {}", i % 7));
             }
+            if i % 4 == 1 {
+                p.image_hashes = vec![i * 0x0101_0101, -i];
+            }
             out.push(p);
         }
         out
@@ -517,10 +543,20 @@ mod tests {
     fn round_trip_keeps_every_column() {
         let tmp = tempfile::tempdir().unwrap();
         let t = PostTable::from_posts(&posts());
-        let need = Need { text: true, urls: true, domains: true, hashtags: true, mentions: true, ..Need::default() };
+        let need = Need {
+            text: true,
+            urls: true,
+            domains: true,
+            hashtags: true,
+            mentions: true,
+            images: true,
+            ..Need::default()
+        };
         write(tmp.path(), "k1", &t, true);
         let back = read(tmp.path(), "k1", need).expect("cached");
         same(&t, &back, Need { text: false, ..need });
+        let (a, b) = (t.images.as_ref().unwrap(), back.images.as_ref().unwrap());
+        assert!((0..t.len()).all(|r| a.of(r) == b.of(r)) && (0..t.len()).any(|r| a.of(r).len() == 2));
         assert!(!back.has_text(), "texts are not cached");
         // Fewer groups asked: only those are read.
         let base = read(tmp.path(), "k1", Need::default()).expect("cached");

@@ -33,6 +33,7 @@ pub mod cluster;
 pub mod column;
 mod engine;
 pub mod export;
+mod images;
 pub mod metrics;
 mod networks;
 pub mod posts;
@@ -98,10 +99,13 @@ pub enum Network {
     CoReply,
     /// Active in the same time buckets far more often than chance.
     Sync,
+    /// The same or a near-identical image (perceptual hashes within
+    /// `Params::image_distance` bits).
+    CoImage,
 }
 
 impl Network {
-    pub const ALL: [Network; 9] = [
+    pub const ALL: [Network; 10] = [
         Network::CoRetweet,
         Network::CoTweet,
         Network::CoSimilarText,
@@ -111,6 +115,7 @@ impl Network {
         Network::CoMention,
         Network::CoReply,
         Network::Sync,
+        Network::CoImage,
     ];
 
     pub fn name(self) -> &'static str {
@@ -124,6 +129,7 @@ impl Network {
             Network::CoMention => "co-mention",
             Network::CoReply => "co-reply",
             Network::Sync => "sync",
+            Network::CoImage => "co-image",
         }
     }
 
@@ -188,6 +194,26 @@ pub struct Params {
     pub sync_max_p: f64,
     /// Keep the pairs of posts behind every edge.
     pub evidence: bool,
+    /// co-image: two images are the same when their 64-bit perceptual
+    /// hashes differ in at most this many bits (runs stored before co-image
+    /// read as the default).
+    #[serde(default = "default_image_distance")]
+    pub image_distance: u32,
+}
+
+/// co-image's default Hamming distance: re-encoded and resized copies of a
+/// picture have the same pHash, a copy with a small label pasted on it
+/// differs in 2 bits, different pictures in 16 or more
+/// (testdata/social/images); 6 leaves room for small edits without meeting
+/// unrelated pictures.
+pub const DEFAULT_IMAGE_DISTANCE: u32 = 6;
+
+/// The largest `image_distance` accepted: the near-identical join splits a
+/// hash into `distance + 1` bands that must be wide enough to be selective.
+pub const MAX_IMAGE_DISTANCE: u32 = 16;
+
+fn default_image_distance() -> u32 {
+    DEFAULT_IMAGE_DISTANCE
 }
 
 impl Params {
@@ -202,6 +228,7 @@ impl Params {
             min_tokens: 5,
             sync_max_p: 1e-6,
             evidence: true,
+            image_distance: DEFAULT_IMAGE_DISTANCE,
         }
     }
 
@@ -230,6 +257,12 @@ impl Params {
         }
         if !(self.sync_max_p > 0.0 && self.sync_max_p <= 1.0) {
             return Err(CoordError::Params(format!("sync p-value must be in (0, 1], got {}", self.sync_max_p)));
+        }
+        if self.image_distance > MAX_IMAGE_DISTANCE {
+            return Err(CoordError::Params(format!(
+                "image distance must be at most {MAX_IMAGE_DISTANCE} bits (of 64), got {}",
+                self.image_distance
+            )));
         }
         if self.compat == Some(Compat::Qut)
             && let Some(n) = self.networks.iter().find(|n| n.qut_name().is_none())

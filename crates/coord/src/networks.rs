@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::engine::{self, Action, pair_key};
+use crate::images;
 use crate::similar::{self, Doc};
 use crate::table::{ListColumn, NO_ID, Need, PostTable, TextForm};
 use crate::{Compat, CoordError, CoordResult, Edge, Evidence, Network, NetworkResult, Params, Result, text};
@@ -37,6 +38,7 @@ fn need_of(params: &Params) -> Need {
         domains: has(Network::CoDomain),
         hashtags: has(Network::CoHashtag),
         mentions: has(Network::CoMention),
+        images: has(Network::CoImage),
         tweet_keys: has(Network::CoTweet).then_some(form),
         tokens: has(Network::CoSimilarText).then_some(form),
     }
@@ -75,6 +77,7 @@ fn network(t: &PostTable, n: Network, params: &Params) -> Result<NetworkResult> 
     match n {
         Network::CoSimilarText => similar_network(t, params),
         Network::Sync => sync_network(t, params),
+        Network::CoImage => image_network(t, params),
         _ => {
             let acts = actions(t, n, params)?;
             Ok(object_network(t, n, acts, params))
@@ -138,7 +141,7 @@ fn actions(t: &PostTable, n: Network, params: &Params) -> Result<Vec<Action>> {
                 }
             }
         }
-        Network::CoSimilarText | Network::Sync => unreachable!("not an object network"),
+        Network::CoSimilarText | Network::Sync | Network::CoImage => unreachable!("not an object network"),
     }
     Ok(acts)
 }
@@ -378,6 +381,72 @@ fn similar_network(t: &PostTable, params: &Params) -> Result<NetworkResult> {
         }
     }
     Ok(NetworkResult { network: Network::CoSimilarText, directed: compat, edges, objects: objects.labels, evidence })
+}
+
+/// Accounts that posted the same or a near-identical image within the
+/// window. Images of rows that are not reposts, each once per row; pairs
+/// from [`images::pairs`] (exact within `image_distance` bits). Undirected,
+/// like co-similar-text: the object of a pair is the hash of its earlier
+/// image (by time, post id, hash), so `weight` counts the distinct images
+/// the two accounts shared and `events` the pairs; the evidence's
+/// similarity is 1 − distance / 64.
+fn image_network(t: &PostTable, params: &Params) -> Result<NetworkResult> {
+    let col = t.images.as_ref().ok_or_else(|| CoordError::Input("co-image: image hashes not loaded".into()))?;
+    let items: Vec<images::Item> = (0..t.len())
+        .filter(|&r| t.first[r] && t.kind[r] != PostKind::Repost)
+        .flat_map(|r| {
+            col.of(r).iter().map(move |&hash| images::Item { row: r as u32, t: t.time_ms[r], acct: t.account[r], hash })
+        })
+        .collect();
+    let pairs = images::pairs(&items, params.window_ms, params.image_distance);
+    let earlier = |a: &images::Item, b: &images::Item| {
+        let key = |x: &images::Item| (x.t, t.id[x.row as usize], x.hash);
+        if key(a) <= key(b) { a.hash } else { b.hash }
+    };
+    // (account pair, object) per matched pair of images.
+    let mut keyed: Vec<(u64, i64)> = pairs
+        .iter()
+        .map(|&(i, j, _)| {
+            let (a, b) = (&items[i as usize], &items[j as usize]);
+            (pair_key(a.acct.min(b.acct), a.acct.max(b.acct)), earlier(a, b))
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    let mut edges = Vec::new();
+    for run in keyed.chunk_by(|x, y| x.0 == y.0) {
+        let objects = run.chunk_by(|x, y| x.1 == y.1).count() as u64;
+        if objects >= params.min_weight {
+            let (s, tg) = engine::unpair(run[0].0);
+            edges.push(Edge { source: s, target: tg, weight: objects, events: run.len() as u64, score: None });
+        }
+    }
+    let mut labels: FxHashMap<i64, u32> = FxHashMap::default();
+    let mut objects = Vec::new();
+    let mut evidence = Vec::new();
+    if params.evidence {
+        let keep = retained(&edges);
+        for &(i, j, dist) in &pairs {
+            let (a, b) = (&items[i as usize], &items[j as usize]);
+            let (x, y) = if a.acct < b.acct { (a, b) } else { (b, a) };
+            if !keep.contains(&pair_key(x.acct, y.acct)) {
+                continue;
+            }
+            let h = earlier(a, b);
+            let object = *labels.entry(h).or_insert_with(|| {
+                objects.push(format!("{:016x}", h as u64));
+                objects.len() as u32 - 1
+            });
+            evidence.push(Evidence {
+                source: x.acct,
+                target: y.acct,
+                object,
+                post_1: x.row,
+                post_2: y.row,
+                similarity: Some(1.0 - dist as f64 / 64.0),
+            });
+        }
+    }
+    Ok(NetworkResult { network: Network::CoImage, directed: false, edges, objects, evidence })
 }
 
 /// Poisson upper tail P(X ≥ k) for mean `lambda`.

@@ -9,7 +9,7 @@ use leaktrace_store::{Case, posts};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::table::{Interner, ListColumn, NO_ID, Tokens, TweetKeys};
+use crate::table::{ImageColumn, Interner, ListColumn, NO_ID, Tokens, TweetKeys};
 use crate::{CoordError, Result, cache, text};
 
 // What a caller of the loader names: the table and what to load into it.
@@ -223,7 +223,11 @@ impl PostTable {
                 cols.push(name);
             }
         }
+        if need.images {
+            cols.push("image_hashes");
+        }
         let mut t = PostTable {
+            images: need.images.then(ImageColumn::new),
             text_offsets: if need.text { vec![0] } else { Vec::new() },
             urls: need.urls.then(ListColumn::new),
             domains: need.domains.then(ListColumn::new),
@@ -275,6 +279,12 @@ impl PostTable {
         let domains = list(need.domains, "domains")?;
         let hashtags = list(need.hashtags, "hashtags")?;
         let mentions = list(need.mentions, "mentions")?;
+        // A posts file from before image hashes has no such column: no images.
+        let images = if need.images {
+            b.column_by_name("image_hashes").and_then(|c| c.as_any().downcast_ref::<ListArray>())
+        } else {
+            None
+        };
         for i in 0..b.num_rows() {
             let a = self.accounts.id(account.value(i));
             if a as usize == self.account_names.len() {
@@ -305,6 +315,9 @@ impl PostTable {
                     push_list(col, arr, values, i);
                 }
             }
+            if let Some(col) = self.images.as_mut() {
+                col.push_row(images.map(|l| posts::int64s(l, i)).unwrap_or_default());
+            }
         }
         Ok(())
     }
@@ -317,6 +330,7 @@ impl PostTable {
             domains: Some(ListColumn::new()),
             hashtags: Some(ListColumn::new()),
             mentions: Some(ListColumn::new()),
+            images: Some(ImageColumn::new()),
             ..Default::default()
         };
         let mut seen = FxHashSet::default();
@@ -348,6 +362,7 @@ impl PostTable {
                 }
                 col.offsets.push(col.values.len() as u64);
             }
+            t.images.as_mut().expect("images").push_row(p.image_hashes.iter().copied());
         }
         t
     }

@@ -46,7 +46,7 @@ pub const JOB: &str = include_str!("../spark/coord_job.py");
 
 /// The version of the contract between [`compute`] and [`JOB`] (its
 /// arguments and output files); the job refuses another.
-pub const JOB_VERSION: u32 = 1;
+pub const JOB_VERSION: u32 = 2;
 
 /// The pyspark release CI and the README install; the job runs on any
 /// Spark 3.3 or later.

@@ -19,6 +19,8 @@ pub struct Need {
     pub domains: bool,
     pub hashtags: bool,
     pub mentions: bool,
+    /// The perceptual hashes of the posts' images.
+    pub images: bool,
     /// Co-tweet keys of the texts, in this form.
     pub tweet_keys: Option<TextForm>,
     /// Token sets of the texts, in this form.
@@ -184,6 +186,43 @@ impl ListColumn {
     }
 }
 
+/// The perceptual hashes of every row's images (distinct per row; empty
+/// for a row without images).
+#[derive(Default, Debug)]
+pub struct ImageColumn {
+    pub(crate) offsets: Column<u64>,
+    pub(crate) values: Column<i64>,
+}
+
+impl ImageColumn {
+    pub(crate) fn new() -> ImageColumn {
+        ImageColumn { offsets: vec![0].into(), values: Column::default() }
+    }
+
+    pub(crate) fn from_parts(offsets: Column<u64>, values: Column<i64>) -> ImageColumn {
+        ImageColumn { offsets, values }
+    }
+
+    pub(crate) fn parts(&self) -> (&[u64], &[i64]) {
+        (&self.offsets, &self.values)
+    }
+
+    /// Add a row's hashes, each once.
+    pub(crate) fn push_row(&mut self, hashes: impl IntoIterator<Item = i64>) {
+        let start = self.values.len();
+        for h in hashes {
+            if !self.values[start..].contains(&h) {
+                self.values.push(h);
+            }
+        }
+        self.offsets.push(self.values.len() as u64);
+    }
+
+    pub fn of(&self, row: usize) -> &[i64] {
+        &self.values[self.offsets[row] as usize..self.offsets[row + 1] as usize]
+    }
+}
+
 /// The posts of a case, one entry per row in case order (source order, then
 /// row order). Rows that repeat an earlier row's id are kept, flagged in
 /// `first`, because the QUT toolkit still reads their URLs.
@@ -211,6 +250,7 @@ pub struct PostTable {
     pub domains: Option<ListColumn>,
     pub hashtags: Option<ListColumn>,
     pub mentions: Option<ListColumn>,
+    pub images: Option<ImageColumn>,
     pub tweet_keys: Option<TweetKeys>,
     pub tokens: Option<Tokens>,
 }

@@ -190,3 +190,50 @@ fn qut_co_link_links_posts_without_urls_as_the_toolkit_does() {
     // Never by default.
     assert!(edges(&run(&posts, Network::CoLink, 60, 1)).is_empty());
 }
+
+fn with_image(id: i64, account: &str, secs: i64, hashes: &[i64]) -> Post {
+    let mut p = post(id, account, secs, "look");
+    p.image_hashes = hashes.to_vec();
+    p
+}
+
+#[test]
+fn co_image_links_near_identical_images_within_the_window() {
+    let pic: i64 = 0x1234_5678_9abc_def0;
+    let other: i64 = !pic;
+    let posts = [
+        with_image(1, "a", 0, &[pic]),
+        // The same picture re-encoded: three bits differ.
+        with_image(2, "b", 30, &[pic ^ 0b1011, other]),
+        // Seven bits: not the same picture at the default six.
+        with_image(3, "c", 40, &[pic ^ 0x7f00]),
+        // Identical, but 121 s after b: outside a 60 s window of a and b.
+        with_image(4, "d", 151, &[pic]),
+        with_image(5, "e", 20, &[other]),
+    ];
+    let mut reposted = with_image(6, "f", 10, &[pic]);
+    reposted.kind = PostKind::Repost;
+    reposted.target_post = Some(1);
+    let mut all = posts.to_vec();
+    all.push(reposted);
+    let r = run(&all, Network::CoImage, 60, 1);
+    assert_eq!(edges(&r), vec![e("a", "b", 1, 1), e("b", "e", 1, 1)], "reposts take no part");
+    let n = &r.networks[0];
+    let ab = n.evidence.iter().find(|x| r.account(x.source) == "a").unwrap();
+    assert_eq!(n.objects[ab.object as usize], "123456789abcdef0", "the earlier image names the object");
+    assert_eq!(ab.similarity, Some(1.0 - 3.0 / 64.0));
+    // A wider distance reaches c; zero keeps only identical hashes.
+    let mut p = Params::new(vec![Network::CoImage], 60_000);
+    p.min_weight = 1;
+    p.image_distance = 7;
+    let wide = compute_table(PostTable::from_posts(&all), &p).unwrap();
+    assert!(edges(&wide).contains(&e("a", "c", 1, 1)));
+    p.image_distance = 0;
+    let exact = compute_table(PostTable::from_posts(&all), &p).unwrap();
+    assert_eq!(edges(&exact), vec![e("b", "e", 1, 1)]);
+    // Two shared pictures weigh two.
+    let twice = [with_image(1, "a", 0, &[pic, other]), with_image(2, "b", 5, &[other, pic ^ 1])];
+    assert_eq!(edges(&run(&twice, Network::CoImage, 60, 2)), vec![e("a", "b", 2, 2)]);
+    p.image_distance = 17;
+    assert!(p.validate().is_err());
+}

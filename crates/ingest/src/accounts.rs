@@ -22,7 +22,11 @@ pub struct AccountFile {
 
 /// Read an account attribute CSV. `key` names the account column; by
 /// default the first of [`KEY_CANDIDATES`] present, else the first column.
-pub fn read_account_file(input: Box<dyn Read>, display: &str, key: Option<&str>) -> Result<AccountFile, IngestError> {
+pub fn read_account_file(
+    input: Box<dyn Read + Send>,
+    display: &str,
+    key: Option<&str>,
+) -> Result<AccountFile, IngestError> {
     let mut src = CsvSource::new(input, display, Format::Csv)?;
     let key_idx = match key {
         Some(k) => src.require(&[k], Format::Csv)?[0],

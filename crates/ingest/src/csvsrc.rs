@@ -27,7 +27,7 @@ pub const MAX_CSV_RECORD_BYTES: u64 = 8 << 20;
 /// refuses to read more than [`MAX_CSV_RECORD_BYTES`] past the start of the
 /// record being read.
 struct LineTracker {
-    inner: Box<dyn Read>,
+    inner: Box<dyn Read + Send>,
     offset: u64,
     last: u8,
     newlines: Newlines,
@@ -77,7 +77,7 @@ pub struct BadRecord {
 
 impl CsvSource {
     /// Read the header row. An empty input is a format error.
-    pub fn new(input: Box<dyn Read>, display: &str, format: Format) -> Result<CsvSource, IngestError> {
+    pub fn new(input: Box<dyn Read + Send>, display: &str, format: Format) -> Result<CsvSource, IngestError> {
         let newlines: Newlines = Rc::default();
         let (record_start, too_long) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(false)));
         let tracker = LineTracker {

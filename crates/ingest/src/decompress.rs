@@ -25,7 +25,7 @@ impl Compression {
 }
 
 /// Wrap `inner` so that reading yields decompressed bytes.
-pub fn open_decompressed(inner: Box<dyn Read>) -> io::Result<(Compression, Box<dyn Read>)> {
+pub fn open_decompressed(inner: Box<dyn Read + Send>) -> io::Result<(Compression, Box<dyn Read + Send>)> {
     let mut buf = BufReader::with_capacity(256 * 1024, inner);
     let head = buf.fill_buf()?;
     if head.starts_with(GZIP_MAGIC) {
@@ -47,7 +47,7 @@ pub type PeekError = (io::Error, u64);
 ///
 /// A read error comes with the 1-based line it stopped in (the number of
 /// line ends read before it, plus one).
-pub fn peek(mut r: Box<dyn Read>, n: usize) -> Result<(Vec<u8>, Box<dyn Read>), PeekError> {
+pub fn peek(mut r: Box<dyn Read + Send>, n: usize) -> Result<(Vec<u8>, Box<dyn Read + Send>), PeekError> {
     let mut head = Vec::with_capacity(n);
     if let Err(e) = (&mut r).take(n as u64).read_to_end(&mut head) {
         return Err((e, memchr::memchr_iter(b'\n', &head).count() as u64 + 1));

@@ -28,6 +28,7 @@ pub mod csvsrc;
 pub mod decompress;
 pub mod lines;
 pub mod mail;
+pub mod media;
 pub mod social;
 pub mod time;
 
@@ -55,10 +56,18 @@ pub enum Format {
     Qut,
     /// Any CSV, through a column mapping (`--map`).
     Csv,
+    /// Telegram Desktop's JSON export (`result.json`): one chat, or a whole account's.
+    Telegram,
+    /// Bluesky records as JSON lines (Jetstream events, `{uri, cid, value}` records, post views).
+    Bluesky,
+    /// Meta Content Library CSV downloads of Facebook and Instagram posts.
+    MetaCl,
+    /// TikTok Research API video JSON (response pages or video objects, one per line).
+    TikTok,
 }
 
 impl Format {
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 11] = [
         Format::Ira538,
         Format::IraByAuthor,
         Format::PlatformArchive,
@@ -66,6 +75,10 @@ impl Format {
         Format::TwitterV1,
         Format::Qut,
         Format::Csv,
+        Format::Telegram,
+        Format::Bluesky,
+        Format::MetaCl,
+        Format::TikTok,
     ];
 
     pub fn name(self) -> &'static str {
@@ -77,6 +90,10 @@ impl Format {
             Format::TwitterV1 => "twitter-v1",
             Format::Qut => "qut",
             Format::Csv => "csv",
+            Format::Telegram => "telegram",
+            Format::Bluesky => "bluesky",
+            Format::MetaCl => "meta-cl",
+            Format::TikTok => "tiktok",
         }
     }
 
@@ -100,6 +117,18 @@ impl Format {
             Format::TwitterV1 => "JSON lines, each a v1.1 tweet object with id_str, created_at and user",
             Format::Qut => "a CSV with header message_id,user_id,username,repost_id,reply_id,message,timestamp,urls",
             Format::Csv => "a CSV with a header row containing the columns named in --map",
+            Format::Telegram => {
+                "a Telegram Desktop JSON export (result.json): an object with \"messages\", or an account export with \"chats\": {\"list\": [...]}"
+            }
+            Format::Bluesky => {
+                "JSON lines, each a Jetstream event ({\"did\", \"kind\", \"commit\"}), a record ({\"uri\", \"value\"}) or a post view ({\"uri\", \"author\", \"record\"})"
+            }
+            Format::MetaCl => {
+                "a Meta Content Library CSV whose header has id, creation_time and post_owner.* (or producer_*) columns"
+            }
+            Format::TikTok => {
+                "JSON lines, each a Research API response ({\"data\": {\"videos\": [...]}}) or one video object with id, username, create_time"
+            }
         }
     }
 }
@@ -118,11 +147,31 @@ pub struct SourceContext {
     /// SHA-256 of the original (compressed) file; seeds synthetic post ids so
     /// they are stable for the same evidence.
     pub sha256: [u8; 32],
+    /// The folder media paths in the file are relative to (a Telegram
+    /// export's folder); `None`: images are not read.
+    pub media_dir: Option<std::path::PathBuf>,
+    /// How many images were hashed, and what failed.
+    pub media: std::sync::Arc<media::MediaStats>,
+    /// Records of the format that are by nature not posts (a Telegram
+    /// export's service messages: joins, pins, calls): counted, not rejected.
+    pub skipped: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SourceContext {
     pub fn new(display: impl Into<String>, sha256: [u8; 32]) -> SourceContext {
-        SourceContext { display: display.into(), sha256 }
+        SourceContext {
+            display: display.into(),
+            sha256,
+            media_dir: None,
+            media: Default::default(),
+            skipped: Default::default(),
+        }
+    }
+
+    /// Read the media files the source names, relative to `dir`.
+    pub fn with_media_dir(mut self, dir: impl Into<std::path::PathBuf>) -> SourceContext {
+        self.media_dir = Some(dir.into());
+        self
     }
 
     /// Synthetic post id for a row of this source without a platform id.
@@ -180,7 +229,7 @@ pub type EventStream = Box<dyn Iterator<Item = Result<Event, IngestError>>>;
 /// Open a streaming parser for `format` over decompressed bytes.
 pub fn open_parser(
     format: Format,
-    input: Box<dyn Read>,
+    input: Box<dyn Read + Send>,
     ctx: &SourceContext,
     opts: &ParseOptions,
 ) -> Result<EventStream, IngestError> {

@@ -104,6 +104,12 @@ pub struct Post {
     pub domains: Vec<String>,
     pub followers: Option<i64>,
     pub following: Option<i64>,
+    /// Media the post carries, as the source names them: a file path
+    /// relative to the export (a Telegram photo), a blob or sound id.
+    pub media: Vec<String>,
+    /// 64-bit perceptual hashes of the post's images (see
+    /// `leaktrace_ingest::media`), distinct, in the order of `media`.
+    pub image_hashes: Vec<i64>,
     /// 1-based line in the source file where this post's record starts.
     pub line: u64,
 }
@@ -130,6 +136,8 @@ impl Post {
             domains: Vec::new(),
             followers: None,
             following: None,
+            media: Vec::new(),
+            image_hashes: Vec::new(),
             line: 0,
         }
     }

@@ -4,6 +4,10 @@
 //!
 //! Ids and times are signed 64-bit integers (Spark reads unsigned 64-bit
 //! columns as decimals); times are `TIMESTAMP(MILLIS, UTC)`.
+//!
+//! `media` and `image_hashes` came later than the other columns: files
+//! written before them lack both, and every reader here takes a missing
+//! column as empty lists, so old case folders read as they did.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -12,6 +16,8 @@ use std::sync::Arc;
 use arrow_array::builder::{
     BooleanBuilder, Int32Builder, Int64Builder, ListBuilder, StringBuilder, TimestampMillisecondBuilder,
 };
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
 use arrow_array::{
     Array, ArrayRef, BooleanArray, Int32Array, Int64Array, ListArray, RecordBatch, StringArray,
     TimestampMillisecondArray,
@@ -60,8 +66,14 @@ pub fn schema() -> SchemaRef {
         Field::new("followers", DataType::Int64, true),
         Field::new("following", DataType::Int64, true),
         Field::new("line", DataType::Int64, false),
+        list_of_strings("media"),
+        Field::new("image_hashes", DataType::List(Arc::new(Field::new("item", DataType::Int64, false))), true),
     ]))
 }
+
+/// The columns a posts file written before `media` and `image_hashes`
+/// lacks; readers take them as empty.
+pub const LATER_COLUMNS: [&str; 2] = ["media", "image_hashes"];
 
 fn string_list() -> ListBuilder<StringBuilder> {
     ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new("item", DataType::Utf8, false)))
@@ -87,6 +99,8 @@ struct Builders {
     followers: Int64Builder,
     following: Int64Builder,
     line: Int64Builder,
+    media: ListBuilder<StringBuilder>,
+    image_hashes: ListBuilder<Int64Builder>,
     len: usize,
 }
 
@@ -112,6 +126,12 @@ impl Builders {
             followers: Int64Builder::new(),
             following: Int64Builder::new(),
             line: Int64Builder::new(),
+            media: string_list(),
+            image_hashes: ListBuilder::new(Int64Builder::new()).with_field(Arc::new(Field::new(
+                "item",
+                DataType::Int64,
+                false,
+            ))),
             len: 0,
         }
     }
@@ -143,6 +163,12 @@ impl Builders {
         self.followers.append_option(p.followers);
         self.following.append_option(p.following);
         self.line.append_value(p.line as i64);
+        for m in &p.media {
+            self.media.values().append_value(m);
+        }
+        self.media.append(true);
+        self.image_hashes.values().append_slice(&p.image_hashes);
+        self.image_hashes.append(true);
         self.len += 1;
     }
 
@@ -168,6 +194,8 @@ impl Builders {
             Arc::new(self.followers.finish()),
             Arc::new(self.following.finish()),
             Arc::new(self.line.finish()),
+            Arc::new(self.media.finish()),
+            Arc::new(self.image_hashes.finish()),
         ]
     }
 }
@@ -306,8 +334,10 @@ pub fn stream_batches(
     let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(64 * 1024);
     if let Some(cols) = columns {
         let schema = builder.parquet_schema();
+        // A file from before the later columns is read without them.
         let roots: Vec<usize> = cols
             .iter()
+            .filter(|c| !(LATER_COLUMNS.contains(c) && builder.schema().index_of(c).is_err()))
             .map(|c| {
                 builder
                     .schema()
@@ -329,6 +359,14 @@ fn strings(list: &ListArray, i: usize) -> Vec<String> {
     let v = list.value(i);
     let s = v.as_any().downcast_ref::<StringArray>().expect("list of strings");
     (0..s.len()).map(|j| s.value(j).to_string()).collect()
+}
+
+/// Row `i` of a list of int64 (a null list is empty).
+pub fn int64s(list: &ListArray, i: usize) -> Vec<i64> {
+    if list.is_null(i) {
+        return Vec::new();
+    }
+    list.value(i).as_primitive::<Int64Type>().values().to_vec()
 }
 
 fn opt_str(a: Option<&StringArray>, i: usize) -> Option<String> {
@@ -354,6 +392,8 @@ pub fn posts_from_batch(batch: &RecordBatch) -> Vec<Post> {
     let followers = col::<Int64Array>(batch, "followers");
     let following = col::<Int64Array>(batch, "following");
     let line = col::<Int64Array>(batch, "line");
+    let media = col::<ListArray>(batch, "media");
+    let image_hashes = col::<ListArray>(batch, "image_hashes");
     (0..batch.num_rows())
         .map(|i| {
             let list = |k: usize| lists[k].map(|l| strings(l, i)).unwrap_or_default();
@@ -378,6 +418,8 @@ pub fn posts_from_batch(batch: &RecordBatch) -> Vec<Post> {
                 followers: opt_i64(followers),
                 following: opt_i64(following),
                 line: opt_i64(line).unwrap_or(0) as u64,
+                media: media.map(|l| strings(l, i)).unwrap_or_default(),
+                image_hashes: image_hashes.map(|l| int64s(l, i)).unwrap_or_default(),
             }
         })
         .collect()
@@ -403,6 +445,10 @@ mod tests {
             }
             p.language = (i % 2 == 0).then(|| "en".into());
             p.line = i as u64 + 2;
+            if i % 3 == 0 {
+                p.media = vec![format!("photos/{i}.jpg")];
+                p.image_hashes = vec![i * 7919 - 1, i64::MIN];
+            }
             posts.push(p);
         }
         let mut w = PostTableWriter::create(&path).unwrap();
@@ -415,5 +461,29 @@ mod tests {
         assert_eq!(back, posts);
         let some = read_batches(&[path], Some(&["account", "time"])).unwrap();
         assert_eq!(some[0].num_columns(), 2);
+    }
+
+    #[test]
+    fn files_without_the_later_columns_read_as_empty_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.parquet");
+        let mut p = Post::new(1, "a", 1_500_000_000_000, "old #post");
+        p.derive_entities_from_text();
+        let mut b = Builders::new();
+        b.push(&p);
+        // The schema and columns as they were before media and image hashes.
+        let full = RecordBatch::try_new(schema(), b.finish()).unwrap();
+        let keep: Vec<usize> = (0..full.num_columns())
+            .filter(|&i| !LATER_COLUMNS.contains(&full.schema().field(i).name().as_str()))
+            .collect();
+        let old = full.project(&keep).unwrap();
+        let mut w = ArrowWriter::try_new(File::create(&path).unwrap(), old.schema(), None).unwrap();
+        w.write(&old).unwrap();
+        w.close().unwrap();
+        let back: Vec<Post> =
+            read_batches(std::slice::from_ref(&path), None).unwrap().iter().flat_map(posts_from_batch).collect();
+        assert_eq!(back, vec![p]);
+        let some = read_batches(&[path], Some(&["id", "image_hashes", "media"])).unwrap();
+        assert_eq!(some[0].num_columns(), 1, "the missing columns are left out, not an error");
     }
 }

@@ -29,6 +29,11 @@ use crate::text::thousands;
 ///   co-reply         replied to the same post
 ///   sync             were active in the same time buckets (of --window's
 ///                    size) far more often than chance (--sync-p)
+///   co-image         posted the same or a near-identical image: perceptual
+///                    hashes computed at ingest (Telegram photos, hashes
+///                    in a CSV) at most --image-distance bits apart
+///                    (default 6 of 64; re-encoded and resized copies
+///                    differ by 0, small edits by a few)
 ///
 /// Reposts count only for co-retweet. An edge's weight is the number of
 /// distinct objects the two accounts co-acted on; its events, the pairs of

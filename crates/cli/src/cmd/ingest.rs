@@ -38,6 +38,14 @@ const REJECTS_SHOWN: u64 = 5;
 ///   twitter-v1        API v1.1 JSONL
 ///   qut               QUT Coordination Network Toolkit input CSV
 ///   csv               any CSV, with --map
+///   telegram          Telegram Desktop JSON export (result.json: a chat's
+///                     "Export chat history", or a whole account's);
+///                     photos next to it are hashed for co-image
+///   bluesky           Bluesky JSON lines (Jetstream events, repository
+///                     records, post views)
+///   meta-cl           Meta Content Library CSV (Facebook, Instagram posts)
+///   tiktok            TikTok Research API video JSON (responses or videos,
+///                     one per line)
 ///
 /// .gz and .zst files are read transparently. A malformed row is reported
 /// with its line and reason, counted, and skipped; the rest of the file is
@@ -68,7 +76,8 @@ pub struct Args {
     pub accounts_key: Option<String>,
     /// Column mapping for --format csv: FIELD=COLUMN,... with fields id, author,
     /// author_name, time, text, language, kind, repost_of, reply_to, quote_of,
-    /// target_account, urls, hashtags, mentions, followers, following
+    /// target_account, urls, hashtags, mentions, followers, following,
+    /// image_hashes (64-bit perceptual hashes as 16 hex digits, for co-image)
     /// (author, time and text are required).
     #[arg(long, value_name = "SPEC")]
     pub map: Option<String>,
@@ -201,7 +210,12 @@ pub fn ingest_social(
             .into());
         }
     };
-    let ctx = SourceContext::new(display.clone(), stored.sha256);
+    // Media paths in an export are relative to the file as the user gave it
+    // (a Telegram export's photos/ beside result.json).
+    let mut ctx = SourceContext::new(display.clone(), stored.sha256);
+    if let Some(dir) = file.parent() {
+        ctx = ctx.with_media_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir });
+    }
     let events = open_parser(format, input, &ctx, opts)?;
     let meta = SourceMeta {
         path: display.clone(),
@@ -262,6 +276,20 @@ pub fn ingest_social(
         secs,
         thousands((added.posts as f64 / secs.max(1e-3)) as i64),
     );
+    let skipped = ctx.skipped.load(Ordering::Relaxed);
+    if skipped > 0 {
+        println!("  {} service messages (joins, pins, calls) are not posts: skipped", thousands(skipped as i64));
+    }
+    let (hashed, failed) = (ctx.media.hashed.load(Ordering::Relaxed), ctx.media.failed.load(Ordering::Relaxed));
+    if hashed + failed > 0 {
+        let first = ctx.media.first_failure.lock().map(|f| f.clone()).unwrap_or_default();
+        let why = first.map(|f| format!(" (first: {f})")).unwrap_or_default();
+        println!(
+            "  {} images hashed for co-image, {} could not be read{why}",
+            thousands(hashed as i64),
+            thousands(failed as i64)
+        );
+    }
     if added.rejected > REJECTS_SHOWN {
         println!("  (all rejected rows are listed by `leaktrace info {} --rejects`)", case.root().display());
     }

@@ -105,7 +105,7 @@ pub fn read_message_file(path: &Path) -> Result<RawMessage, IngestError> {
 
 /// One message file's bytes, at most [`MAX_MESSAGE`] of them: the rest of a
 /// larger one (a decompression bomb, say) is read, not kept, and flagged.
-fn read_message(reader: Box<dyn Read>, display: &str) -> Result<RawMessage, IngestError> {
+fn read_message(reader: Box<dyn Read + Send>, display: &str) -> Result<RawMessage, IngestError> {
     let mut bytes = Vec::new();
     let mut reader = BufReader::new(reader);
     (&mut reader).take(MAX_MESSAGE as u64).read_to_end(&mut bytes).map_err(|e| file_error(display, e))?;

@@ -52,7 +52,7 @@ struct ArchiveParser {
     pending: Option<Event>,
 }
 
-pub(crate) fn open(input: Box<dyn Read>, ctx: &SourceContext) -> Result<EventStream, IngestError> {
+pub(crate) fn open(input: Box<dyn Read + Send>, ctx: &SourceContext) -> Result<EventStream, IngestError> {
     let format = Format::PlatformArchive;
     let src = CsvSource::new(input, &ctx.display, format)?;
     let i = src.require(&["tweetid", "userid", "tweet_time", "tweet_text"], format)?;

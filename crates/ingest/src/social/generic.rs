@@ -3,7 +3,9 @@
 //! The mapping names the column that holds each leaktrace field; only the
 //! author, the time and the text are required. Hashtags, mentions and URLs
 //! that are not mapped are derived from the text, so that a bare
-//! author/time/text export still feeds every analysis.
+//! author/time/text export still feeds every analysis. `image_hashes` takes
+//! 64-bit perceptual hashes computed elsewhere (16 hexadecimal digits each,
+//! as `leaktrace_ingest::media::hex` writes them), for co-image.
 
 use std::io::Read;
 
@@ -16,7 +18,7 @@ use crate::time::TimeFormat;
 use crate::{Event, EventStream, Format, IngestError, Reject, SourceContext};
 
 /// Leaktrace field names a mapping may use.
-pub const FIELDS: [&str; 16] = [
+pub const FIELDS: [&str; 17] = [
     "id",
     "author",
     "author_name",
@@ -33,6 +35,7 @@ pub const FIELDS: [&str; 16] = [
     "mentions",
     "followers",
     "following",
+    "image_hashes",
 ];
 
 const REQUIRED: [&str; 3] = ["author", "time", "text"];
@@ -111,6 +114,7 @@ struct Columns {
     mentions: Option<Col>,
     followers: Option<Col>,
     following: Option<Col>,
+    image_hashes: Option<Col>,
 }
 
 struct CsvMapParser {
@@ -120,7 +124,11 @@ struct CsvMapParser {
     ctx: SourceContext,
 }
 
-pub(crate) fn open(input: Box<dyn Read>, ctx: &SourceContext, map: ColumnMap) -> Result<EventStream, IngestError> {
+pub(crate) fn open(
+    input: Box<dyn Read + Send>,
+    ctx: &SourceContext,
+    map: ColumnMap,
+) -> Result<EventStream, IngestError> {
     let src = CsvSource::new(input, &ctx.display, Format::Csv)?;
     let names: Vec<&str> = map.fields.iter().map(|(_, c)| c.as_str()).collect();
     let idx = src.require(&names, Format::Csv)?;
@@ -145,6 +153,7 @@ pub(crate) fn open(input: Box<dyn Read>, ctx: &SourceContext, map: ColumnMap) ->
         mentions: col("mentions"),
         followers: col("followers"),
         following: col("following"),
+        image_hashes: col("image_hashes"),
     };
     Ok(Box::new(CsvMapParser { src, cols, time_format: map.time_format, ctx: ctx.clone() }))
 }
@@ -271,6 +280,15 @@ fn row_post(c: &Columns, tf: &TimeFormat, ctx: &SourceContext, line: u64, rec: &
     }
     if let Some((i, name)) = &c.following {
         p.following = count(field(rec, *i, name)?, name)?;
+    }
+    if let Some((_, name)) = &c.image_hashes {
+        for h in split_list(get(rec, &c.image_hashes)?) {
+            let v = crate::media::parse_hex(h)
+                .ok_or_else(|| format!("column {name}: not a 64-bit hash in 16 hexadecimal digits: {h:?}"))?;
+            if !p.image_hashes.contains(&v) {
+                p.image_hashes.push(v);
+            }
+        }
     }
     Ok(p)
 }

@@ -50,7 +50,11 @@ struct IraParser {
     pending: Option<Event>,
 }
 
-pub(crate) fn open(format: Format, input: Box<dyn Read>, ctx: &SourceContext) -> Result<EventStream, IngestError> {
+pub(crate) fn open(
+    format: Format,
+    input: Box<dyn Read + Send>,
+    ctx: &SourceContext,
+) -> Result<EventStream, IngestError> {
     let src = CsvSource::new(input, &ctx.display, format)?;
     let cols = match format {
         Format::IraByAuthor => {

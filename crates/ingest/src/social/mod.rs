@@ -1,9 +1,15 @@
 //! Social-media formats: detection from headers and one parser per format.
 
 pub mod archive;
+pub mod bluesky;
 pub mod generic;
 pub mod ira;
+mod jsonhead;
+mod jsonl;
+pub mod metacl;
 pub mod qut;
+pub mod telegram;
+pub mod tiktok;
 pub mod twitter;
 
 use std::io::Read;
@@ -24,11 +30,26 @@ pub(crate) fn detect(head: &[u8]) -> Option<Format> {
     let first = text.lines().find(|l| !l.trim().is_empty())?;
     let first = first.trim_start_matches('\u{feff}').trim_start();
     if first.starts_with('{') {
+        // A whole document (a Telegram export, pretty-printed or not) before
+        // a line of JSON lines: its first line may be all of the head.
+        let doc = text.trim_start_matches('\u{feff}').trim_start().as_bytes();
+        if telegram::detect_head(doc) {
+            return Some(Format::Telegram);
+        }
+        // A TikTok page's `data` is an object, like a v2 single-tweet lookup's.
+        if tiktok::detect_line(first.as_bytes()) {
+            return Some(Format::TikTok);
+        }
+        if bluesky::detect_line(first.as_bytes()) {
+            return Some(Format::Bluesky);
+        }
         return twitter::detect_json_line(first);
     }
     let cols = header_columns(first);
     let has = |c: &str| cols.iter().any(|x| x == c);
-    if cols == qut::COLUMNS {
+    if metacl::detect_header(&cols) {
+        Some(Format::MetaCl)
+    } else if cols == qut::COLUMNS {
         Some(Format::Qut)
     } else if has("external_author_id") && has("author") && has("content") && has("publish_date") && has("post_type") {
         Some(Format::Ira538)
@@ -47,7 +68,7 @@ pub(crate) fn detect(head: &[u8]) -> Option<Format> {
 
 pub(crate) fn open(
     format: Format,
-    input: Box<dyn Read>,
+    input: Box<dyn Read + Send>,
     ctx: &SourceContext,
     opts: &ParseOptions,
 ) -> Result<EventStream, IngestError> {
@@ -56,6 +77,10 @@ pub(crate) fn open(
         Format::PlatformArchive => archive::open(input, ctx),
         Format::TwitterV1 | Format::TwitterV2 => twitter::open(format, input, ctx),
         Format::Qut => qut::open(input, ctx),
+        Format::Telegram => telegram::open(input, ctx),
+        Format::Bluesky => bluesky::open(input, ctx),
+        Format::MetaCl => metacl::open(input, ctx),
+        Format::TikTok => tiktok::open(input, ctx),
         Format::Csv => {
             let map = opts.map.clone().ok_or_else(|| {
                 IngestError::Usage(

@@ -38,7 +38,7 @@ struct QutParser {
     cols: Vec<usize>,
 }
 
-pub(crate) fn open(input: Box<dyn Read>, ctx: &SourceContext) -> Result<EventStream, IngestError> {
+pub(crate) fn open(input: Box<dyn Read + Send>, ctx: &SourceContext) -> Result<EventStream, IngestError> {
     let src = CsvSource::new(input, &ctx.display, Format::Qut)?;
     let cols = src.require(&COLUMNS, Format::Qut)?;
     Ok(Box::new(QutParser { src, cols }))

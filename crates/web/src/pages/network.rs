@@ -397,6 +397,7 @@ fn object(network: &str, object: &str) -> Markup {
         @match network {
             "co-retweet" | "co-reply" => span.mono { "post " (object) },
             "co-link" | "co-domain" => span.mono { (object) },
+            "co-image" => span.mono title="perceptual hash of the image first posted" { "image " (object) },
             _ => span title=(object) { (clip(object, 200)) },
         }
     }

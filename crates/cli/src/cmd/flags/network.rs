@@ -16,7 +16,7 @@ use leaktrace_store::Case;
 #[command(next_help_heading = "Networks")]
 pub struct NetworkArgs {
     /// Networks, comma-separated: co-retweet, co-tweet, co-similar-text, co-link,
-    /// co-domain, co-hashtag, co-mention, co-reply, sync.
+    /// co-domain, co-hashtag, co-mention, co-reply, sync, co-image.
     #[arg(long, value_name = "NAME[,NAME...]")]
     pub network: Vec<String>,
     /// Time window: seconds (60, 60s) or 10m, 1h, 2d (for sync: the bucket size).
@@ -34,6 +34,10 @@ pub struct NetworkArgs {
     /// co-similar-text: ignore posts with fewer distinct words [default: 5; 1 with --compat qut].
     #[arg(long, value_name = "N")]
     pub min_tokens: Option<usize>,
+    /// co-image: images whose 64-bit perceptual hashes differ in at most this
+    /// many bits are the same image (0: identical hashes only; at most 16).
+    #[arg(long, value_name = "BITS", default_value_t = leaktrace_coord::DEFAULT_IMAGE_DISTANCE)]
+    pub image_distance: u32,
     /// sync: keep pairs whose shared buckets have at most this probability by chance.
     #[arg(long, value_name = "P", default_value_t = 1e-6)]
     pub sync_p: f64,
@@ -81,6 +85,7 @@ impl NetworkArgs {
             p.min_tokens = n;
         }
         p.sync_max_p = self.sync_p;
+        p.image_distance = self.image_distance;
         p.evidence = !self.no_evidence;
     }
 
@@ -206,12 +211,16 @@ mod tests {
             "7",
             "--sync-p",
             "0.01",
+            "--image-distance",
+            "3",
             "--no-evidence",
         ]);
         let p = c.net.params().unwrap();
         assert_eq!(p.networks, [Network::CoSimilarText, Network::Sync]);
         assert_eq!((p.window_ms, p.min_weight, p.similarity, p.min_tokens, p.sync_max_p), (600_000, 3, 0.9, 7, 0.01));
         assert!(!p.evidence);
+        assert_eq!(p.image_distance, 3);
+        assert!(parse(&["--network", "co-image", "--window", "60", "--image-distance", "17"]).net.params().is_err());
         let q = parse(&["--network", "co-tweet", "--window", "60", "--compat", "qut"]).net.params().unwrap();
         assert_eq!((q.compat, q.min_tokens), (Some(Compat::Qut), 1));
         assert!(parse(&["--network", "co-link"]).net.params().is_err(), "no window");

@@ -35,7 +35,7 @@ type Record<'a> = Result<(Post, Option<&'a str>), String>;
 
 /// A tweet or user id: a decimal string, or a number in v1.1's `id` fields.
 #[derive(Debug)]
-struct Id(String);
+pub(crate) struct Id(pub(crate) String);
 
 impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Id, D::Error> {

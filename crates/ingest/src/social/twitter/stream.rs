@@ -7,9 +7,10 @@ use std::io::{BufRead, BufReader, Read};
 
 use leaktrace_model::{AccountInfo, Post};
 
-use super::detect::{Shape, classify, skip_ws};
+use super::detect::{Shape, classify};
 use super::{Record, v1, v2};
 use crate::lines::MAX_JSON_LINE_BYTES;
+use crate::social::jsonhead::skip_ws;
 use crate::{Event, EventStream, Format, IngestError, Reject, SourceContext, first_line_excerpt};
 
 struct TwitterParser {
@@ -23,7 +24,11 @@ struct TwitterParser {
     done: bool,
 }
 
-pub(crate) fn open(format: Format, input: Box<dyn Read>, ctx: &SourceContext) -> Result<EventStream, IngestError> {
+pub(crate) fn open(
+    format: Format,
+    input: Box<dyn Read + Send>,
+    ctx: &SourceContext,
+) -> Result<EventStream, IngestError> {
     let mut p = TwitterParser {
         format,
         rdr: Box::new(BufReader::with_capacity(256 * 1024, input)),
