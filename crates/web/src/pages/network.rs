@@ -504,6 +504,9 @@ mod tests {
             weight,
             events: weight * 2,
             p_value: None,
+            q_value: None,
+            symmetry: None,
+            fast_weight: None,
         }
     }
 
