@@ -174,15 +174,22 @@ impl Cache {
     }
 
     /// The first appearance and cascade of an object. The posts are read
-    /// again for each new object, keeping only its own (every post of a
-    /// large case with its text would not fit in memory); the last
+    /// again for each new object, only its own (from the rows the search
+    /// index finds, or keeping them as every post streams by: every post of
+    /// a large case with its text would not fit in memory); the last
     /// `CASCADES_KEPT` answers are kept.
     pub fn cascade(&self, case: &Case, object: &Object) -> PageResult<Arc<FirstAppearance>> {
         let key = object.to_string();
         if let Some((_, f)) = self.cascades.lock().expect("cache lock").iter().find(|(k, _)| *k == key) {
             return Ok(f.clone());
         }
-        let posts = load_posts_where(case, &PostFilter::default(), |p| object.in_post(p))?;
+        // Through the search index when it covers the case (only the
+        // object's posts are read), else a pass over every post.
+        let posts =
+            match leaktrace_timeline::select::posts_with(case, std::slice::from_ref(object), &PostFilter::default())? {
+                Some(p) => p,
+                None => load_posts_where(case, &PostFilter::default(), |p| object.in_post(p))?,
+            };
         let f = Arc::new(first_appearance(&posts, object));
         let mut kept = self.cascades.lock().expect("cache lock");
         kept.retain(|(k, _)| *k != key);
