@@ -34,7 +34,10 @@
 //!   circle, so the null weight of a pair depends only on the difference
 //!   of its two offsets. The span is the whole network's: accounts that
 //!   were active in the same weeks of a long case look coordinated against
-//!   it; use it on data of one period (the days around a release).
+//!   it (on the IRA sample, 2012 to 2018, every co-retweet edge is), so
+//!   `--shift-max D` bounds the offsets instead: each account moves by a
+//!   uniform offset in [−D, D] (whole steps), without wrapping, keeping its
+//!   place in the calendar to within D.
 //!
 //! How it stays tractable: only pairs that are edges of the observed
 //! network are counted. For `swap`, times do not move, so the pairs of
@@ -95,6 +98,9 @@ pub struct Significance {
     /// edges that are not significant.
     #[serde(default)]
     pub flag_only: bool,
+    /// Shift: offsets in [−D, D] instead of around the whole span.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shift_max_ms: Option<i64>,
 }
 
 /// The most randomisations a run may ask for.
@@ -102,12 +108,27 @@ pub const MAX_RANDOMISATIONS: u32 = 1_000_000;
 
 impl Significance {
     pub fn new(level: f64) -> Significance {
-        Significance { level, null: NullModel::Swap, randomisations: 1000, seed: 1, flag_only: false }
+        Significance {
+            level,
+            null: NullModel::Swap,
+            randomisations: 1000,
+            seed: 1,
+            flag_only: false,
+            shift_max_ms: None,
+        }
     }
 
     pub fn validate(&self) -> Result<()> {
         if !(self.level > 0.0 && self.level <= 1.0) {
             return Err(CoordError::Params(format!("--significance must be in (0, 1], got {}", self.level)));
+        }
+        if let Some(d) = self.shift_max_ms {
+            if self.null != NullModel::Shift {
+                return Err(CoordError::Params("--shift-max is for --null shift".into()));
+            }
+            if d <= 0 {
+                return Err(CoordError::Params("--shift-max must be positive".into()));
+            }
         }
         if self.randomisations == 0 || self.randomisations > MAX_RANDOMISATIONS {
             return Err(CoordError::Params(format!(
@@ -168,7 +189,10 @@ pub(crate) fn apply(
 ) -> Tested {
     let p = match sig.null {
         NullModel::Swap => swap_pvalues(acts, window_ms, edges, sig.randomisations, &[sig.seed, key]),
-        NullModel::Shift => shift_pvalues(acts, window_ms, edges, sig.randomisations, &[sig.seed, key]),
+        NullModel::Shift => {
+            let circle = Circle::of(acts, sig.shift_max_ms);
+            shift_pvalues(acts, window_ms, edges, sig.randomisations, &[sig.seed, key], &circle)
+        }
     };
     let q = bh_of(&p, pairs);
     for (e, (p, q)) in edges.iter_mut().zip(p.into_iter().zip(q)) {
@@ -354,13 +378,23 @@ struct Circle {
     slots: u64,
 }
 
+/// A "circle" too long to wrap: shifts bounded by `--shift-max`.
+const NO_WRAP: i64 = 1 << 62;
+
 impl Circle {
-    fn of(acts: &[Action]) -> Circle {
+    /// Around the span of the actions; or, with `max`, offsets in [0, 2·max]
+    /// on a line (their differences, all that matters, in [−2·max, 2·max]).
+    fn of(acts: &[Action], max: Option<i64>) -> Circle {
         let lo = acts.iter().map(|a| a.t).min().unwrap_or(0);
         let hi = acts.iter().map(|a| a.t).max().unwrap_or(0);
         let step = time_step(acts.iter().map(|a| a.t - lo));
-        let slots = ((hi - lo) / step + 1) as u64;
-        Circle { lo, len: slots as i64 * step, step, slots }
+        match max {
+            Some(d) => Circle { lo, len: NO_WRAP, step, slots: (2 * (d / step).max(1) + 1) as u64 },
+            None => {
+                let slots = ((hi - lo) / step + 1) as u64;
+                Circle { lo, len: slots as i64 * step, step, slots }
+            }
+        }
     }
 
     /// The offset of `account` in randomisation `rep`, a whole number of steps.
@@ -488,11 +522,10 @@ impl EdgeNull {
 }
 
 /// Shift null: p-value of every edge.
-fn shift_pvalues(acts: &[Action], window_ms: i64, edges: &[Edge], r: u32, key: &[u64]) -> Vec<f64> {
+fn shift_pvalues(acts: &[Action], window_ms: i64, edges: &[Edge], r: u32, key: &[u64], circle: &Circle) -> Vec<f64> {
     if edges.is_empty() {
         return Vec::new();
     }
-    let circle = Circle::of(acts);
     // Each account's actions, by object then time.
     let mut by_account: Vec<Action> = acts.to_vec();
     by_account.par_sort_unstable_by_key(|a| (a.acct, a.obj, a.t, a.post));
@@ -509,7 +542,7 @@ fn shift_pvalues(acts: &[Action], window_ms: i64, edges: &[Edge], r: u32, key: &
         .par_iter()
         .map(|e| {
             let (a, b) = (e.source.min(e.target), e.source.max(e.target));
-            let null = EdgeNull::build(of(a), of(b), window_ms, &circle);
+            let null = EdgeNull::build(of(a), of(b), window_ms, circle);
             let observed = e.weight.min(u32::MAX as u64) as u32;
             (0..r)
                 .filter(|&rep| {
@@ -600,14 +633,15 @@ mod tests {
     #[test]
     fn shift_at_zero_offset_is_the_observed_weight() {
         let acts = planted();
-        let circle = Circle::of(&acts);
         let edges = undirected(&acts, 60_000, 1);
-        let mut by: Vec<Action> = acts.clone();
-        by.sort_by_key(|a| (a.acct, a.obj, a.t, a.post));
-        let of = |x: u32| by.iter().filter(|a| a.acct == x).copied().collect::<Vec<_>>();
-        for e in edges.iter().take(300) {
-            let null = EdgeNull::build(&of(e.source), &of(e.target), 60_000, &circle);
-            assert_eq!(null.weight(0, 60_000, circle.len) as u64, e.weight, "{e:?}");
+        for circle in [Circle::of(&acts, None), Circle::of(&acts, Some(3_600_000))] {
+            let mut by: Vec<Action> = acts.clone();
+            by.sort_by_key(|a| (a.acct, a.obj, a.t, a.post));
+            let of = |x: u32| by.iter().filter(|a| a.acct == x).copied().collect::<Vec<_>>();
+            for e in edges.iter().take(300) {
+                let null = EdgeNull::build(&of(e.source), &of(e.target), 60_000, &circle);
+                assert_eq!(null.weight(0, 60_000, circle.len) as u64, e.weight, "{e:?}");
+            }
         }
     }
 
@@ -615,9 +649,9 @@ mod tests {
     fn a_planted_group_is_significant_and_random_pairs_are_not() {
         let acts = planted();
         let seen = crate::engine::undirected(&acts, 60_000, 1).len();
-        for null in [NullModel::Swap, NullModel::Shift] {
+        for (null, max) in [(NullModel::Swap, None), (NullModel::Shift, None), (NullModel::Shift, Some(21_600_000))] {
             let mut edges = undirected(&acts, 60_000, 2);
-            let sig = Significance { null, randomisations: 999, ..Significance::new(0.05) };
+            let sig = Significance { null, randomisations: 999, shift_max_ms: max, ..Significance::new(0.05) };
             let before = edges.len();
             let group = |e: &Edge| e.source < 6 && e.target < 6;
             assert_eq!(edges.iter().filter(|e| group(e)).count(), 15);
@@ -633,8 +667,13 @@ mod tests {
             assert!(edges.iter().all(group), "{null:?}: {:?}", edges.iter().find(|e| !group(e)));
             assert_eq!(edges.len(), 15, "{null:?}");
             // Shift can land a pair's offsets within a minute of each other
-            // (about 1 in 1,400 here); swap never rebuilds the group.
-            let most = if null == NullModel::Swap { 1.0 } else { 5.0 } / 1000.0;
+            // (about 1 in 1,400 around the span, 1 in 360 within 6 hours);
+            // swap never rebuilds the group.
+            let most = match (null, max) {
+                (NullModel::Swap, _) => 1.0,
+                (_, None) => 5.0,
+                _ => 12.0,
+            } / 1000.0;
             assert!(edges.iter().all(|e| e.p_value.unwrap() <= most), "{null:?}: {edges:?}");
             // The same seed gives the same p-values; flagging keeps every edge.
             let mut again = undirected(&acts, 60_000, 2);

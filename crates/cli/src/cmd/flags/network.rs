@@ -76,6 +76,10 @@ pub struct SignificanceArgs {
     /// (each account's times moved circularly by one random offset).
     #[arg(long, value_name = "MODEL", default_value = "swap")]
     pub null: String,
+    /// shift: move each account by at most this (60m, 1d) instead of around
+    /// the whole span of the network's actions.
+    #[arg(long, value_name = "DURATION")]
+    pub shift_max: Option<String>,
     /// Randomisations of the null model (p-values are at least 1 / (R + 1)).
     #[arg(long, value_name = "R", default_value_t = 1000)]
     pub randomisations: u32,
@@ -98,18 +102,21 @@ impl SignificanceArgs {
                 (self.randomisations != 1000).then_some("--randomisations"),
                 (self.seed != 1).then_some("--seed"),
                 self.flag.then_some("--flag"),
+                self.shift_max.as_ref().map(|_| "--shift-max"),
             ];
             if let Some(flag) = given.into_iter().flatten().next() {
                 bail!("{flag} is for --significance P");
             }
             return Ok(None);
         };
+        let shift_max_ms = self.shift_max.as_deref().map(parse_duration).transpose().context("--shift-max")?;
         Ok(Some(Significance {
             level,
             null,
             randomisations: self.randomisations,
             seed: self.seed,
             flag_only: self.flag,
+            shift_max_ms,
         }))
     }
 }
