@@ -186,7 +186,10 @@ pub fn print_network_tests(n: &serde_json::Value, params: &leaktrace_coord::Para
             thousands(t["significant"].as_i64().unwrap_or(0)),
             thousands(t["tested"].as_i64().unwrap_or(0)),
             s.level,
-            s.null.name(),
+            match s.shift_max_ms {
+                Some(d) => format!("shift, at most {} s,", d as f64 / 1000.0),
+                None => s.null.name().to_string(),
+            },
             thousands(s.randomisations as i64),
             s.seed,
             thousands(t["pairs"].as_i64().unwrap_or(0)),

@@ -350,6 +350,7 @@ pub fn tests_note(params: &serde_json::Value) -> Markup {
         @if let Some(level) = sig["level"].as_f64() {
             p.muted {
                 "Edges tested against the " strong { (sig["null"].as_str().unwrap_or("")) } " null model ("
+                @if let Some(d) = sig["shift_max_ms"].as_i64() { "offsets of at most " (duration(d)) ", " }
                 (sig["randomisations"].as_u64().unwrap_or(0)) " randomisations, seed " (sig["seed"].as_u64().unwrap_or(0))
                 "); p-values corrected by Benjamini–Hochberg over the pairs that co-acted; "
                 @if sig["flag_only"].as_bool() == Some(true) { "every edge kept, significant when q ≤ " (level) "." }
