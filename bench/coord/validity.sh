@@ -4,6 +4,8 @@
 # several windows. A measurement for VALIDITY.md, not a test.
 #
 #   bench/coord/validity.sh CASE_DIR [WINDOW...]   (default windows: 60 600 3600 86400)
+#   SIGNIFICANCE=0.01 NETWORKS=co-retweet,co-tweet,co-link,co-hashtag bench/coord/validity.sh CASE_DIR 600
+#     (only edges significant at that level, swap null; --significance takes object networks only)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
 case_dir=$1; shift
@@ -14,7 +16,8 @@ printf '%-8s %-10s %9s %9s %9s %7s %7s\n' window method clusters clustered label
 for w in "${windows[@]}"; do
     for m in louvain components; do
         "$lt" clusters "$case_dir" --network "$nets" --window "$w" --method "$m" \
-            --compare-label account_category --no-store --json > /tmp/validity.json
+            --compare-label account_category --no-store --no-profile --json \
+            ${SIGNIFICANCE:+--significance "$SIGNIFICANCE"} > /tmp/validity.json
         python3 - "$w" "$m" <<'P'
 import json, sys
 v = json.load(open("/tmp/validity.json"))

@@ -256,9 +256,9 @@ impl Slots {
                 hi[i] = h as u32;
                 if h > i {
                     any = true;
-                    for j in i..=h {
-                        if drawn[j] == u32::MAX {
-                            drawn[j] = k as u32;
+                    for d in &mut drawn[i..=h] {
+                        if *d == u32::MAX {
+                            *d = k as u32;
                             k += 1;
                         }
                     }

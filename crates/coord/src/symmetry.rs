@@ -19,8 +19,11 @@ use crate::{Network, NetworkResult};
 
 /// Fill the symmetry (and, with `fast_window_ms`, the fast weight) of every
 /// edge of `n` from its evidence; `time(post)` is a post's time.
+/// One co-action: account pair, the two posts, the object, within the fast window.
+type Row = (u64, u32, u32, u32, bool);
+
 pub(crate) fn fill(n: &mut NetworkResult, time: impl Fn(u32) -> i64, fast_window_ms: Option<i64>) {
-    let mut rows: Vec<(u64, u32, u32, u32, bool)> = n
+    let mut rows: Vec<Row> = n
         .evidence
         .iter()
         .map(|e| {
@@ -28,7 +31,7 @@ pub(crate) fn fill(n: &mut NetworkResult, time: impl Fn(u32) -> i64, fast_window
             (pair_key(e.source, e.target), e.post_1, e.post_2, e.object, fast)
         })
         .collect();
-    let distinct = |rows: &mut Vec<(u64, u32, u32, u32, bool)>, by: fn(&(u64, u32, u32, u32, bool)) -> (u64, u32)| {
+    let distinct = |rows: &mut Vec<Row>, by: fn(&Row) -> (u64, u32)| {
         rows.sort_unstable_by_key(by);
         let mut out: Vec<(u64, u64)> = Vec::new();
         for g in rows.chunk_by(|a, b| a.0 == b.0) {

@@ -314,6 +314,7 @@ impl CaseIndex {
                         set.push(Term::from_field_i64(f.id, *id));
                         set.push(Term::from_field_i64(f.target, *id));
                     }
+                    PostTerm::Id(id) => set.push(Term::from_field_i64(f.id, *id)),
                     PostTerm::AllWords(ws) if !ws.is_empty() => {
                         let all: Vec<(Occur, Box<dyn Query>)> = ws
                             .iter()
@@ -390,4 +391,6 @@ pub enum PostTerm {
     AllWords(Vec<String>),
     /// The post itself, or a post that reposts, quotes or replies to it.
     Post(i64),
+    /// The post of this id alone.
+    Id(i64),
 }

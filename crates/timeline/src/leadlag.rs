@@ -191,7 +191,9 @@ pub fn lead_lag_of(
         Leader::Events(_) => BTreeSet::new(),
     };
     // Each follower's first action per object the leader acted on.
-    let mut first: FxHashMap<(String, Object), (i64, i64, i64, Option<i64>)> = FxHashMap::default();
+    // (time, post id, source, the follower's audience at that post)
+    type FirstPost = (i64, i64, i64, Option<i64>);
+    let mut first: FxHashMap<(String, Object), FirstPost> = FxHashMap::default();
     let event_kinds: Vec<ObjectKind> = match leader {
         Leader::Accounts(_) => params.objects.clone(),
         Leader::Events(_) => ObjectKind::ALL.to_vec(),

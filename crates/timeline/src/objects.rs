@@ -64,16 +64,17 @@ impl ObjectKind {
     }
 }
 
-/// Words longer than this many bytes are not words (the search index
-/// drops them too, so a word object always has the index's answer).
+/// Words of this many bytes or more are not words (the search index drops
+/// them too, so a word object always has the index's answer).
 pub const MAX_WORD_BYTES: usize = 40;
 
-/// The words of a text as the search index splits them: runs of letters
-/// and digits, lower-cased, at most [`MAX_WORD_BYTES`] long.
+/// The words of a text as the search index's tokenizer makes them: runs of
+/// letters and digits shorter than [`MAX_WORD_BYTES`], then lower-cased
+/// character by character (as the index does: no final-sigma rule).
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && w.len() <= MAX_WORD_BYTES)
-        .map(str::to_lowercase)
+        .filter(|w| !w.is_empty() && w.len() < MAX_WORD_BYTES)
+        .map(|w| w.chars().flat_map(char::to_lowercase).collect())
 }
 
 /// Text as compared across posts: without a leading `RT @x:`, without

@@ -11,7 +11,7 @@
 //! missing, of another version, or lacks a source, `None` is returned and
 //! callers read the posts tables whole as before.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use leaktrace_search::{CaseIndex, PostQuery, PostTerm};
 use leaktrace_store::{Case, posts};
@@ -41,14 +41,22 @@ pub fn term_of(o: &Object) -> Option<PostTerm> {
     })
 }
 
-/// The posts at `rows` (source, row; sorted), in the timeline's order.
-pub fn read_rows(case: &Case, rows: &[(i64, u64)]) -> Result<Vec<CasePost>> {
+/// Does checking that a post has one of `objects` need its text?
+pub fn needs_text(objects: &[Object]) -> bool {
+    objects.iter().any(|o| matches!(o, Object::Text(_) | Object::Word(_)))
+}
+
+/// The posts at `rows` (source, row; sorted), in the timeline's order;
+/// without `text`, their texts are left empty (the text column is most of
+/// what a posts table holds: reading it for many rows is most of the time).
+pub fn read_rows(case: &Case, rows: &[(i64, u64)], text: bool) -> Result<Vec<CasePost>> {
     let mut out = Vec::with_capacity(rows.len());
+    let columns: Vec<&str> = crate::posts::COLUMNS.iter().copied().filter(|c| text || *c != "text").collect();
     for group in rows.chunk_by(|a, b| a.0 == b.0) {
         let source = group[0].0;
         let file = posts::partition_dir(case.root(), source).join(posts::PART_FILE);
         let rows: Vec<u64> = group.iter().map(|r| r.1).collect();
-        for batch in posts::read_rows(&file, &rows, Some(crate::posts::COLUMNS))? {
+        for batch in posts::read_rows(&file, &rows, Some(&columns))? {
             out.extend(posts::posts_from_batch(&batch).into_iter().map(|post| CasePost { source, post }));
         }
     }
@@ -56,31 +64,67 @@ pub fn read_rows(case: &Case, rows: &[(i64, u64)]) -> Result<Vec<CasePost>> {
     Ok(out)
 }
 
-/// The index, if it can answer for this case.
+/// The index, if it can answer for this case. `LEAKTRACE_EVERY_POST=1`
+/// reads every post anyway, so that benchmarks and checks can compare the
+/// two ways on one case (`bench/timeline/bench.sh`).
 pub fn index(case: &Case) -> Result<Option<CaseIndex>> {
+    if std::env::var_os("LEAKTRACE_EVERY_POST").is_some_and(|v| v == "1") {
+        return Ok(None);
+    }
     Ok(CaseIndex::covering(case)?)
 }
 
-/// The posts that `q` finds and `filter` keeps, or `None` without an index
-/// that covers the case.
-pub fn posts(case: &Case, q: &PostQuery, filter: &PostFilter) -> Result<Option<Vec<CasePost>>> {
+/// The posts that `q` finds and `filter` keeps (with their texts or not),
+/// or `None` without an index that covers the case.
+pub fn posts(case: &Case, q: &PostQuery, filter: &PostFilter, text: bool) -> Result<Option<Vec<CasePost>>> {
     let Some(ix) = index(case)? else { return Ok(None) };
     let rows = ix.post_rows(case, q)?;
-    let mut out = read_rows(case, &rows)?;
+    let mut out = read_rows(case, &rows, text)?;
     out.retain(|cp| filter.keeps(&cp.post));
     Ok(Some(out))
 }
 
 /// The posts that act on any of `objects` (and that `filter` keeps), or
 /// `None` when the index cannot say (no index, or an object it cannot find).
-pub fn posts_with(case: &Case, objects: &[Object], filter: &PostFilter) -> Result<Option<Vec<CasePost>>> {
+/// Their texts are read only when `text` is asked for or the objects need
+/// them; [`fill_texts`] adds those of a few posts later.
+pub fn posts_with(case: &Case, objects: &[Object], filter: &PostFilter, text: bool) -> Result<Option<Vec<CasePost>>> {
     let Some(any) = objects.iter().map(term_of).collect::<Option<Vec<PostTerm>>>() else { return Ok(None) };
     let q = PostQuery { any, accounts: accounts(&filter.accounts), query: None };
-    let Some(mut out) = posts(case, &q, filter)? else { return Ok(None) };
+    let Some(mut out) = posts(case, &q, filter, text || needs_text(objects))? else { return Ok(None) };
     out.retain(|cp| objects.iter().any(|o| o.in_post(&cp.post)));
     Ok(Some(out))
 }
 
+/// The texts of some posts, by (source, post id), found through the index.
+pub fn texts(case: &Case, posts: &[(i64, i64)]) -> Result<HashMap<(i64, i64), String>> {
+    let Some(ix) = index(case)? else { return Ok(HashMap::new()) };
+    let q = PostQuery { any: posts.iter().map(|p| PostTerm::Id(p.1)).collect(), ..Default::default() };
+    let wanted: BTreeSet<(i64, i64)> = posts.iter().copied().collect();
+    let rows = if wanted.is_empty() { Vec::new() } else { ix.post_rows(case, &q)? };
+    Ok(read_rows(case, &rows, true)?
+        .into_iter()
+        .filter(|cp| wanted.contains(&(cp.source, cp.post.id)))
+        .map(|cp| ((cp.source, cp.post.id), cp.post.text))
+        .collect())
+}
+
 fn accounts(set: &BTreeSet<String>) -> Vec<String> {
     set.iter().cloned().collect()
+}
+
+/// Put the texts back into a first appearance computed from posts read
+/// without them (the first posts are shown with their text).
+pub fn fill_first_texts(case: &Case, f: &mut crate::first::FirstAppearance) -> Result<()> {
+    let missing: Vec<(i64, i64)> = f.first.iter().filter(|a| a.text.is_empty()).map(|a| (a.source, a.id)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let texts = texts(case, &missing)?;
+    for a in &mut f.first {
+        if let Some(t) = texts.get(&(a.source, a.id)) {
+            a.text = t.clone();
+        }
+    }
+    Ok(())
 }

@@ -13,6 +13,7 @@ use leaktrace_store::{Case, RunRow, posts};
 use leaktrace_timeline::first::{FirstAppearance, first_appearance};
 use leaktrace_timeline::objects::Object;
 use leaktrace_timeline::posts::{PostFilter, load_posts_where};
+use leaktrace_timeline::select;
 use rustc_hash::FxHashMap;
 
 use crate::charts::Histogram;
@@ -185,12 +186,16 @@ impl Cache {
         }
         // Through the search index when it covers the case (only the
         // object's posts are read), else a pass over every post.
-        let posts =
-            match leaktrace_timeline::select::posts_with(case, std::slice::from_ref(object), &PostFilter::default())? {
-                Some(p) => p,
-                None => load_posts_where(case, &PostFilter::default(), |p| object.in_post(p))?,
-            };
-        let f = Arc::new(first_appearance(&posts, object));
+        let objects = std::slice::from_ref(object);
+        let f = match select::posts_with(case, objects, &PostFilter::default(), false)? {
+            Some(posts) => {
+                let mut f = first_appearance(&posts, object);
+                select::fill_first_texts(case, &mut f)?;
+                f
+            }
+            None => first_appearance(&load_posts_where(case, &PostFilter::default(), |p| object.in_post(p))?, object),
+        };
+        let f = Arc::new(f);
         let mut kept = self.cascades.lock().expect("cache lock");
         kept.retain(|(k, _)| *k != key);
         if kept.len() >= CASCADES_KEPT {

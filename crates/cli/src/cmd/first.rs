@@ -59,14 +59,18 @@ pub fn run(args: Args) -> Result<()> {
     let case = Case::open(&args.dir)?;
     let (from_ms, to_ms) = args.range.bounds()?;
     let filter = PostFilter { from_ms, to_ms, ..Default::default() };
-    let posts = match select::posts_with(&case, std::slice::from_ref(&object), &filter)? {
-        Some(p) => p,
+    // Through the index, without texts but those of the first posts.
+    let f = match select::posts_with(&case, std::slice::from_ref(&object), &filter, false)? {
+        Some(posts) => {
+            let mut f = first_appearance(&posts, &object);
+            select::fill_first_texts(&case, &mut f)?;
+            f
+        }
         None => {
             super::slow_read_note(&case);
-            load_posts_where(&case, &filter, |p| object.in_post(p))?
+            first_appearance(&load_posts_where(&case, &filter, |p| object.in_post(p))?, &object)
         }
     };
-    let f = first_appearance(&posts, &object);
     let csv = accounts_csv(&f);
     let run = if args.output.no_store {
         None

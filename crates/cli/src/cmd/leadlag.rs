@@ -243,6 +243,11 @@ fn indexed_posts(
     filter: &PostFilter,
 ) -> Result<Option<Vec<CasePost>>> {
     let Some(ix) = select::index(case)? else { return Ok(None) };
+    // Texts are read only when objects are made from them.
+    let text = match leader {
+        Leader::Events(evs) => evs.iter().any(|e| select::needs_text(&e.objects)),
+        Leader::Accounts(_) => params.objects.iter().any(|k| matches!(k, ObjectKind::Text | ObjectKind::Word)),
+    };
     let accounts = |s: Option<&BTreeSet<String>>| s.map(|s| s.iter().cloned().collect()).unwrap_or_default();
     let terms = |objects: &mut dyn Iterator<Item = &Object>| objects.map(select::term_of).collect::<Option<Vec<_>>>();
     let mut rows = Vec::new();
@@ -254,7 +259,7 @@ fn indexed_posts(
         Leader::Accounts(set) => {
             let mine = ix.post_rows(case, &PostQuery { any: vec![], accounts: accounts(Some(set)), query: None })?;
             let mut objects: BTreeSet<Object> = BTreeSet::new();
-            for cp in select::read_rows(case, &mine)?.iter().filter(|cp| filter.keeps(&cp.post)) {
+            for cp in select::read_rows(case, &mine, text)?.iter().filter(|cp| filter.keeps(&cp.post)) {
                 objects.extend(objects_of(&cp.post, &params.objects));
             }
             let Some(any) = terms(&mut objects.iter()) else { return Ok(None) };
@@ -266,7 +271,7 @@ fn indexed_posts(
     }
     rows.sort_unstable();
     rows.dedup();
-    let mut posts = select::read_rows(case, &rows)?;
+    let mut posts = select::read_rows(case, &rows, text)?;
     posts.retain(|cp| filter.keeps(&cp.post));
     Ok(Some(posts))
 }

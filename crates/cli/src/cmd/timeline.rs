@@ -145,7 +145,7 @@ pub fn run(args: Args) -> Result<()> {
                 accounts: accounts.iter().flatten().cloned().collect(),
                 query: args.query.clone(),
             };
-            select::posts(&case, &q, &by_account)?
+            select::posts(&case, &q, &by_account, true)?
         } else {
             None
         };
