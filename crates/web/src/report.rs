@@ -163,7 +163,7 @@ pub fn render(case: &Case) -> anyhow::Result<Markup> {
             h2 { "4. Timeline" }
             (charts::activity_of(activity.histogram.as_ref(), &marks, "Posts in the case; red marks are emails, releases and article events in that span"))
             h3 { "Lead and lag" }
-            (leadlag_runs(case, 5).map_err(WebError::into_anyhow)?)
+            (leadlag_runs(case, 5, false).map_err(WebError::into_anyhow)?)
             h3 { "Events" }
             @if evs.is_empty() { p.muted { "No emails, articles or declared events." } } @else { (events_table(&evs, false)) }
             h2 { "5. How to reproduce" }

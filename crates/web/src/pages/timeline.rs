@@ -136,7 +136,8 @@ fn cascade(app: &App, case: &Case, spec: &str, evs: &[Event]) -> PageResult {
 }
 
 /// The stored lead/lag runs, newest first, as delay charts.
-pub fn leadlag_runs(case: &Case, max: usize) -> PageResult {
+/// With `link`, accounts link to their pages (not in the report, which links nowhere).
+pub fn leadlag_runs(case: &Case, max: usize, link: bool) -> PageResult {
     let mut runs: Vec<RunRow> = case.runs()?.into_iter().filter(|r| r.kind == "leadlag").collect();
     runs.sort_by_key(|r| std::cmp::Reverse(r.id));
     Ok(html! {
@@ -166,7 +167,7 @@ pub fn leadlag_runs(case: &Case, max: usize) -> PageResult {
             }
             (charts::delays(&delays, "Delay from the leader's first action to each follower's, per object"))
             @if let Some(rows) = doc["amplification"].as_array().filter(|a| !a.is_empty()) {
-                (amplification_table(rows, run.params["clusters_run"].as_i64()))
+                (amplification_table(rows, run.params["clusters_run"].as_i64(), link))
             }
         }
     })
@@ -174,7 +175,7 @@ pub fn leadlag_runs(case: &Case, max: usize) -> PageResult {
 
 /// A stored lead/lag run's amplification table (declared events as leader):
 /// per event and object, who followed and how fast.
-pub fn amplification_table(rows: &[serde_json::Value], clusters_run: Option<i64>) -> Markup {
+pub fn amplification_table(rows: &[serde_json::Value], clusters_run: Option<i64>, link: bool) -> Markup {
     let object = |r: &serde_json::Value| match r["object"].as_object() {
         Some(o) => format!(
             "{}:{}",
@@ -220,7 +221,8 @@ pub fn amplification_table(rows: &[serde_json::Value], clusters_run: Option<i64>
                 strong { (r["event"].as_str().unwrap_or("")) } " (" (object(r)) "): "
                 @for (k, f) in r["accounts"].as_array().into_iter().flatten().take(40).enumerate() {
                     @if k > 0 { ", " }
-                    (account_link(f["account"].as_str().unwrap_or("")))
+                    @let account = f["account"].as_str().unwrap_or("");
+                    @if link { (account_link(account)) } @else { (account) }
                     " " span.muted { "+" (duration(f["delay_ms"].as_i64().unwrap_or(0)))
                         @if let Some(c) = f["cluster"].as_u64() { ", cluster " (c) } }
                 }
@@ -261,7 +263,7 @@ pub fn page(app: &App, p: Params) -> PageResult {
             }
             @if let Some(c) = cascade_html { (c) }
             h2 { "Lead and lag" }
-            (leadlag_runs(&case, 3)?)
+            (leadlag_runs(&case, 3, true)?)
             h2 { "Events" }
             @if evs.is_empty() {
                 p.muted { "No emails, articles or declared events yet. Declared events (a release, a statement) come from "
