@@ -9,7 +9,7 @@ rhythm and its posts, but whatever the accounts did in concert is undone,
 so every background edge that remains is chance. Without it the background
 is the troll farm as it was, coordination included.
 
-Each planted group is 20 new accounts that, in 40 bursts spread over the
+Each planted group is 20 new accounts that, in 40 bursts (--bursts) spread over the
 background's busiest year, retweet the same new post (75% of them per
 burst, within 4 minutes) and share the same new link with near-duplicate
 texts (60% per burst, within 5 minutes): the design of the planted-campaign
@@ -27,6 +27,7 @@ ap.add_argument("out")
 ap.add_argument("--groups", type=int, default=10)
 ap.add_argument("--shift", action="store_true")
 ap.add_argument("--seed", type=int, default=2016)
+ap.add_argument("--bursts", type=int, default=40, help="bursts per group (default 40)")
 a = ap.parse_args()
 rnd = random.Random(a.seed)
 csv.field_size_limit(10**9)
@@ -55,7 +56,7 @@ with open(a.out, "w", newline="", encoding="utf-8") as f:
     for g in range(a.groups):
         members = [f"zz_g{g:02d}_{i:02d}" for i in range(20)]
         planted += [(m, g) for m in members]
-        for burst in range(40):
+        for burst in range(a.bursts):
             t = year0 + rnd.randrange(0, 365 * 86400)
             target = 8_000_000_000_000_000_000 + g * 1000 + burst
             for m in members:
