@@ -420,13 +420,23 @@ fn demo_builds_and_reuses_its_case() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
     let out = ok(run(&[&"demo", &"--case", &dir, &"-q", &"--no-serve"]));
-    assert!(out.contains("6,448 posts from 6,448 records, 0 rejected"), "{out}");
+    assert!(out.contains("7,285 posts from 7,285 records, 0 rejected"), "{out}");
     assert!(out.contains("account_category"), "{out}");
     assert!(out.contains("1 messages: 1 verified"), "the bundled email verifies offline: {out}");
+    // The leak's story: the declared release, who posted about it, how fast.
+    assert!(
+        out.contains("Declared release: WikiLeaks publishes The Podesta Emails (part 1) at 2016-10-07 20:32 UTC"),
+        "{out}"
+    );
+    let row = out.lines().find(|l| l.trim_start().starts_with("#podestaemails")).expect("a row for the hashtag");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[1..3], ["5", "0"], "5 accounts after the release, none before: {row}");
+    assert!(out.contains("prettylaraplace") && out.contains("+6 h 26 min"), "the first to follow: {out}");
+    assert!(dir.join("podesta-2016.csv").is_file(), "the events file is kept with the case");
     let out = ok(run(&[&"demo", &"--case", &dir, &"-q", &"--no-serve"]));
     assert!(out.contains("already in the case"), "{out}");
     let i = info(&dir);
-    assert_eq!(i["posts"], 6448);
-    assert_eq!(i["accounts"], 67);
-    assert_eq!(i["labelled_accounts"], 67);
+    assert_eq!(i["posts"], 7285);
+    assert_eq!(i["accounts"], 93);
+    assert_eq!(i["labelled_accounts"], 93);
 }

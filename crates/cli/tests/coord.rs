@@ -143,7 +143,9 @@ fn runs_are_stored_with_params_and_evidence_and_every_export_opens() {
         assert!(bytes.len() > 50, "{ext} too small");
         let text = String::from_utf8_lossy(&bytes);
         match ext {
-            "csv" => assert!(text.starts_with("network,source,target,weight,events,p_value\n")),
+            "csv" => {
+                assert!(text.starts_with("network,source,target,weight,events,p_value,q_value,symmetry,fast_weight\n"))
+            }
             "gexf" => assert!(text.contains(r#"<gexf xmlns="http://gexf.net/1.3""#) && text.contains("weight=\"")),
             "graphml" => assert!(text.contains("<graphml") && text.contains(r#"<data key="weight">"#)),
             "json" => assert!(serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["edges"].is_array()),
@@ -160,10 +162,11 @@ fn runs_are_stored_with_params_and_evidence_and_every_export_opens() {
     assert!(err.contains("no coord run #7"), "{err}");
 }
 
-/// A coordinated group planted into real IRA background data (2016-10-05 to
-/// 2016-10-08) must come out as one cluster at the default settings.
-#[test]
-fn planted_campaign_is_recovered_as_one_cluster() {
+/// A case of real IRA rows (2016-10-05 to 2016-10-08) with 20 planted
+/// accounts that, in 40 bursts over four days, retweet the same new post
+/// (75% of them per burst) and share the same link with near-duplicate
+/// texts (60% per burst).
+fn planted_case() -> (tempfile::TempDir, PathBuf, Vec<String>) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("case");
     ok(lt(&[&"case", &"init", &dir]));
@@ -202,6 +205,14 @@ fn planted_campaign_is_recovered_as_one_cluster() {
     let plant_file = tmp.path().join("planted.csv");
     std::fs::write(&plant_file, csv).unwrap();
     ok(lt(&[&"ingest", &dir, &plant_file, &"--format", &"qut", &"--quiet"]));
+    (tmp, dir, planted)
+}
+
+/// A coordinated group planted into real IRA background data (2016-10-05 to
+/// 2016-10-08) must come out as one cluster at the default settings.
+#[test]
+fn planted_campaign_is_recovered_as_one_cluster() {
+    let (_tmp, dir, planted) = planted_case();
     let out = ok(lt(&[
         &"clusters",
         &dir,
@@ -226,6 +237,205 @@ fn planted_campaign_is_recovered_as_one_cluster() {
     assert!(precision >= 0.95 && recall >= 0.95, "precision {precision}, recall {recall}: {best}");
     // The IRA background still forms clusters of its own.
     assert!(clusters.len() > 1, "{v}");
+    // What the planted cluster is about, against the rest of the case.
+    let profile = &best["profile"];
+    let terms: Vec<(&str, &str)> = profile["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["kind"].as_str().unwrap(), t["term"].as_str().unwrap()))
+        .collect();
+    assert!(terms.contains(&("domain", "campaign.example")), "{terms:?}");
+    assert!(terms.contains(&("word", "voters")), "{terms:?}");
+    assert_eq!(profile["hours"].as_array().unwrap().len(), 24);
+    assert!(profile["first_post_ms"].as_i64().unwrap() >= 1_475_625_600_000, "{profile}");
+}
+
+/// Edges from a CSV export: (source, target) → (weight, p, q).
+fn edges_csv(path: &std::path::Path) -> Vec<(String, String, u64, f64, f64)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| head.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no {name} in {head:?}"));
+    let (s, t, w, p, q) = (col("source"), col("target"), col("weight"), col("p_value"), col("q_value"));
+    lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[s].into(), f[t].into(), f[w].parse().unwrap(), f[p].parse().unwrap(), f[q].parse().unwrap())
+        })
+        .collect()
+}
+
+/// `--significance`: planted edges survive, chance edges of the IRA
+/// background mostly do not; p-values are in the CSV and the stored run.
+#[test]
+fn significance_keeps_the_planted_campaign_and_drops_chance_edges() {
+    let (tmp, dir, _planted) = planted_case();
+    let plain = tmp.path().join("plain.csv");
+    ok(lt(&[&"coord", &dir, &"--network", &"co-retweet", &"--window", &"10m", &"--out", &plain, &"--no-store"]));
+    let text = std::fs::read_to_string(&plain).unwrap();
+    let plain_n = text.lines().count() - 1;
+    // The command scripts call, exactly.
+    let tested = tmp.path().join("tested.csv");
+    let out = ok(lt(&[
+        &"coord",
+        &dir,
+        &"--network",
+        &"co-retweet",
+        &"--window",
+        &"60",
+        &"--significance",
+        &"0.01",
+        &"--out",
+        &tested,
+    ]));
+    assert!(out.contains("significant at q <= 0.01 (swap null, 1,000 randomisations"), "{out}");
+    for (_, _, _, p, q) in edges_csv(&tested) {
+        assert!(p > 0.0 && p <= 1.0 && q <= 0.01 && q >= p, "p {p} q {q}");
+    }
+    let flagged = tmp.path().join("flagged.csv");
+    ok(lt(&[
+        &"coord",
+        &dir,
+        &"--network",
+        &"co-retweet",
+        &"--window",
+        &"10m",
+        &"--significance",
+        &"0.01",
+        &"--flag",
+        &"--out",
+        &flagged,
+        &"--no-store",
+    ]));
+    let all = edges_csv(&flagged);
+    assert_eq!(all.len(), plain_n, "--flag keeps every edge");
+    let planted = |e: &(String, String, u64, f64, f64)| e.0.starts_with("zz_plant_") && e.1.starts_with("zz_plant_");
+    let (ours, chance): (Vec<_>, Vec<_>) = all.iter().partition(|e| planted(e));
+    assert!(ours.len() >= 150, "{} planted edges", ours.len());
+    let kept = |v: &[&(String, String, u64, f64, f64)]| v.iter().filter(|e| e.4 <= 0.01).count();
+    // Pairs that share 20+ bursts: never reached in 1,000 randomisations.
+    assert!(ours.iter().filter(|e| e.2 >= 20).all(|e| e.3 <= 0.002), "{ours:?}");
+    assert!(kept(&ours) * 10 >= ours.len() * 9, "{} of {} planted edges kept", kept(&ours), ours.len());
+    // The background is itself a troll farm, much of whose co-retweeting is
+    // coordinated too; but edges that the accounts' activity explains go
+    // (hyperactive accounts meeting on popular posts: p 0.5 to 1 here).
+    let dropped: Vec<_> = chance.iter().filter(|e| e.4 > 0.01).collect();
+    assert!(dropped.len() >= 5, "{} of {} background edges dropped", dropped.len(), chance.len());
+    assert!(dropped.iter().filter(|e| e.3 >= 0.5).count() >= 3, "{dropped:?}");
+    // Stored with the run: params and p-values.
+    let v: serde_json::Value = serde_json::from_str(&ok(lt(&[
+        &"coord",
+        &dir,
+        &"--network",
+        &"co-retweet",
+        &"--window",
+        &"10m",
+        &"--significance",
+        &"0.01",
+        &"--null",
+        &"shift",
+        &"--randomisations",
+        &"200",
+        &"--json",
+    ])))
+    .unwrap();
+    let run = dir.join(v["output"].as_str().unwrap());
+    let params: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("params.json")).unwrap()).unwrap();
+    assert_eq!(params["significance"]["null"], "shift");
+    assert_eq!(params["significance"]["randomisations"], 200);
+    assert!(v["networks"][0]["significance"]["tested"].as_u64().unwrap() > 0, "{v}");
+    // Refused before any work.
+    for (args, msg) in [
+        (
+            vec!["--network", "co-similar-text", "--window", "60", "--significance", "0.01"],
+            "co-similar-text has no shared object",
+        ),
+        (vec!["--network", "sync", "--window", "60", "--significance", "0.01"], "its own test against chance"),
+        (
+            vec!["--network", "co-retweet", "--window", "60", "--significance", "1.5"],
+            "--significance must be in (0, 1]",
+        ),
+        (
+            vec!["--network", "co-retweet", "--window", "60", "--significance", "0.01", "--null", "flip"],
+            "unknown --null",
+        ),
+        (vec!["--network", "co-retweet", "--window", "60", "--null", "shift"], "--null is for --significance"),
+        (
+            vec!["--network", "co-retweet", "--window", "60", "--significance", "0.01", "--engine", "spark"],
+            "drop --engine spark",
+        ),
+        (vec!["--network", "co-retweet", "--window", "60", "--fast-window", "60"], "must be narrower than the window"),
+        (vec!["--network", "co-retweet", "--window", "auto", "--rapid-q", "1.5"], "q must be in (0, 1)"),
+        (
+            vec!["--network", "co-retweet", "--window", "60", "--rapid-q", "0.2"],
+            "--rapid-q and --rapid-p are for --window auto",
+        ),
+        (vec!["--network", "sync", "--window", "auto"], "--window auto estimates the window from the objects"),
+    ] {
+        let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"coord", &dir, &"--no-store"];
+        for a in &args {
+            all.push(a);
+        }
+        let err = fails(lt(&all));
+        assert!(err.contains(msg), "{args:?}: {err}");
+    }
+}
+
+/// `--window auto` prints and stores its estimate; `--fast-window` adds the
+/// fast weights; clusters keep their profile through `--run`.
+#[test]
+fn window_auto_and_fast_window_are_stored_with_the_run() {
+    let (tmp, dir) = excerpt_case();
+    let v: serde_json::Value = serde_json::from_str(&ok(lt(&[
+        &"coord",
+        &dir,
+        &"--network",
+        &"co-retweet,co-link",
+        &"--window",
+        &"auto",
+        &"--fast-window",
+        &"1s",
+        &"--min-weight",
+        &"1",
+        &"--json",
+    ])))
+    .unwrap();
+    let est = v["window_auto"]["estimate_ms"].as_i64().unwrap();
+    assert!(est >= 60_000 && est % 60_000 == 0, "whole-minute data gives whole minutes: {v}");
+    let run = dir.join(v["output"].as_str().unwrap());
+    let params: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("params.json")).unwrap()).unwrap();
+    assert_eq!(params["window_ms"], est);
+    assert_eq!((params["window_auto"]["q"].as_f64(), params["window_auto"]["p"].as_f64()), (Some(0.1), Some(0.5)));
+    assert!(v["networks"][0]["fast_edges"].as_u64().is_some(), "{v}");
+    let text = ok(lt(&[&"coord", &dir, &"--network", &"co-retweet", &"--window", &"auto", &"--no-store"]));
+    assert!(text.contains("window estimated from the data:"), "{text}");
+    let out = tmp.path().join("e.csv");
+    ok(lt(&[
+        &"coord",
+        &dir,
+        &"--network",
+        &"co-retweet",
+        &"--window",
+        &"10m",
+        &"--fast-window",
+        &"60",
+        &"--out",
+        &out,
+        &"--no-store",
+    ]));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert!(!rows.is_empty());
+    for r in &rows {
+        let (w, sym, fast): (u64, f64, u64) = (r[3].parse().unwrap(), r[7].parse().unwrap(), r[8].parse().unwrap());
+        assert!(fast <= w && sym > 0.0 && sym <= 1.0, "{r:?}");
+    }
+    // The same run's clusters, recomputed from the stored parameters.
+    let text = ok(lt(&[&"clusters", &dir, &"--run", &"1", &"--no-store"]));
+    assert!(text.contains(&format!("window estimated from the data: {} s", est / 1000)), "{text}");
 }
 
 #[test]

@@ -289,7 +289,7 @@ fn spark_gives_the_native_edges_and_evidence_for_every_network() {
         ALL,
         "10m",
         &[],
-        On { master: "local[2]", flags: &hot, during: None, posts: Some(6448) },
+        On { master: "local[2]", flags: &hot, during: None, posts: Some(7285) },
     );
     assert_eq!(summary["engine"]["spark"]["hot_object_actions"], 4, "the job did not take the threshold: {summary}");
     // The toolkit's four, from a copy of the posts tables as `export --format parquet` writes it.
@@ -297,7 +297,7 @@ fn spark_gives_the_native_edges_and_evidence_for_every_network() {
     ok(lt(&[&"export", &case, &"--format", &"parquet", &"--out", &copy]));
     assert!(copy.join("source=1/part-00000.parquet").is_file(), "the export keeps the partition layout");
     let copy = copy.display().to_string();
-    let on = On { master: "local[2]", flags: &["--posts", &copy], during: None, posts: Some(6448) };
+    let on = On { master: "local[2]", flags: &["--posts", &copy], during: None, posts: Some(7285) };
     compare(&case, tmp.path(), QUT, "60", &["--compat", "qut"], on);
 }
 
@@ -368,7 +368,7 @@ fn spark_on_a_standalone_cluster_gives_the_native_edges_even_when_a_worker_dies(
         assert_eq!(unsafe { libc::kill(victim, libc::SIGKILL) }, 0, "kill -9 {victim}");
     };
     let flags = ["--conf", &ui_conf];
-    let on = On { master: &url, flags: &flags, during: Some((&started, &kill)), posts: Some(6448) };
+    let on = On { master: &url, flags: &flags, during: Some((&started, &kill)), posts: Some(7285) };
     let summary = compare(&case, tmp.path(), ALL, "10m", &[], on);
     // The kill cost the job work that Spark did again (a lost executor's
     // shuffle output is fetched in vain, and its stage runs again).

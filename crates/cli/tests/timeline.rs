@@ -207,3 +207,81 @@ fn timeline_merges_posts_articles_claims_and_declared_events() {
     assert!(text.contains("CLAIM") || text.contains("… "), "{text}");
     assert!(fails(lt(&[&"timeline", &dir, &"--events", &fixture("timeline/README.md")])).contains("README.md: line "));
 }
+
+/// `first`, `leadlag` and `timeline --query/--account` read only the posts
+/// the search index finds; their answers must be those of reading every
+/// post (the index moved away).
+#[test]
+fn answers_through_the_index_are_those_of_every_post() {
+    let (tmp, dir) = timeline_case();
+    let events = format!("events:{}", fixture("timeline/events.csv").display());
+    let commands: Vec<Vec<String>> = [
+        vec!["first", "https://example.org/podesta-1"],
+        vec!["first", "#podestaemails"],
+        vec!["first", "domain:example.org"],
+        vec!["first", "word:part"],
+        vec!["first", "text:look at this"],
+        vec!["leadlag", "--leader", "leader_demo", "--followers", "f_one_demo,f_two_demo,f_three_demo"],
+        vec![
+            "leadlag",
+            "--leader",
+            "leader_demo",
+            "--followers",
+            "account_category=RightTroll",
+            "--objects",
+            "url,hashtag,domain,word",
+        ],
+        vec!["leadlag", "--leader", events.as_str()],
+        vec!["timeline", "--query", "hashtag:wikileaks", "--bursts", "--bucket", "1h"],
+        vec!["timeline", "--account", "f_one_demo,f_two_demo"],
+    ]
+    .iter()
+    .map(|c| c.iter().map(|s| s.to_string()).collect())
+    .collect();
+    let run = |c: &Vec<String>| {
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&c[0], &dir];
+        for a in &c[1..] {
+            args.push(a);
+        }
+        args.push(&"--json");
+        args.push(&"--no-store");
+        let out = lt(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        (json(out), stderr)
+    };
+    let indexed: Vec<(serde_json::Value, String)> = commands.iter().map(run).collect();
+    for (c, (_, err)) in commands.iter().zip(&indexed) {
+        assert!(!err.contains("every post is read"), "{c:?} read every post: {err}");
+    }
+    let aside = tmp.path().join("index-aside");
+    std::fs::rename(dir.join("index"), &aside).unwrap();
+    for (c, (want, _)) in commands.iter().zip(&indexed) {
+        if c[0] == "timeline" {
+            continue; // --query needs the index (it rebuilds it); checked below
+        }
+        let (got, err) = run(c);
+        assert!(err.contains("every post is read"), "{c:?}: {err}");
+        assert_eq!(&got, want, "{c:?}");
+    }
+    // Without --query, the account timeline reads every post without an index.
+    std::fs::remove_dir_all(dir.join("index")).ok();
+    let (got, _) = run(&commands[9]);
+    assert_eq!(got, indexed[9].0);
+    std::fs::remove_dir_all(dir.join("index")).ok();
+    std::fs::rename(&aside, dir.join("index")).unwrap();
+    // The amplification table: every account follows by default.
+    let amp = &indexed[7].0["amplification"];
+    let rows = amp.as_array().unwrap();
+    let batch2 = rows.iter().find(|r| r["event"] == "Batch 2").unwrap();
+    assert_eq!(batch2["object"], serde_json::json!({"type": "hashtag", "value": "wikileaks"}));
+    let part1 = rows.iter().find(|r| r["event"] == "Podesta emails part 1").unwrap();
+    // leader_demo and f_one_demo at 20:32 (delay 0), f_two_demo 3 min, f_three_demo 15, other_demo 18.
+    assert_eq!(part1["followers"], 5, "{part1}");
+    assert_eq!(part1["delays"]["min"], 0);
+    assert!(part1["test"]["p_value"].as_f64().is_some());
+    let text = ok(lt(&[&"leadlag", &dir, &"--leader", &events, &"--no-store"]));
+    assert!(text.contains("Amplification of the declared events"), "{text}");
+    assert!(text.contains("(no clustering run in the case"), "{text}");
+    let err = fails(lt(&[&"leadlag", &dir, &"--leader", &"leader_demo"]));
+    assert!(err.contains("all is for --leader events:FILE"), "{err}");
+}

@@ -279,6 +279,12 @@ fn network_and_timeline_pages_answer() {
     assert_no_foreign_script(&html, "timeline");
     assert!(html.contains("Accounts in order") && html.contains("path class=\"line\""), "cascade");
     assert!(html.contains("invoice"), "emails are events on the axis");
+    // The demo's declared release and who amplified it.
+    assert!(html.contains("WikiLeaks publishes The Podesta Emails (part 1)"), "declared release");
+    assert!(html.contains("Amplification of the declared events") && html.contains("prettylaraplace"), "amplification");
+    // What each cluster is about.
+    let n = n.text();
+    assert!(n.contains("Monroe et al. 2008") && n.contains("nowplaying"), "cluster profiles");
     assert_eq!(get("/nowhere").status, StatusCode::NOT_FOUND);
     assert_eq!(get("/assets/app.css").status, StatusCode::OK);
     assert_eq!(get("/assets/../catalog.sqlite").status, StatusCode::NOT_FOUND);
@@ -344,6 +350,35 @@ fn the_report_is_one_self_contained_file() {
     assert!(html.contains("badge ok"), "verification");
     assert!(html.contains("<svg class=\"chart\""), "timeline chart");
     assert!(html.contains("&lt;script&gt;"), "hostile text printed as text");
+    assert!(html.contains("Amplification of the declared events"), "the release's amplification");
+    assert!(html.contains("Its accounts' posts"), "cluster profiles");
+}
+
+#[test]
+fn edges_show_their_p_values_symmetry_and_fast_weight() {
+    let case = &fixture().case;
+    let v: serde_json::Value = serde_json::from_str(&ok(lt(&[
+        &"coord",
+        case,
+        &"--network",
+        &"co-retweet",
+        &"--window",
+        &"10m",
+        &"--significance",
+        &"0.05",
+        &"--fast-window",
+        &"60",
+        &"--json",
+    ])))
+    .unwrap();
+    let run = v["run"].as_i64().unwrap();
+    let e = get(&format!("/edge?run={run}&a=bigboysneed&b=brentmcclure275"));
+    assert_eq!(e.status, StatusCode::OK, "{}", e.text());
+    let html = e.text();
+    for column in ["p-value", "q-value", "Symmetry", "Fast weight"] {
+        assert!(html.contains(column), "{column} missing");
+    }
+    assert!(html.contains("swap</strong> null model"), "the null model is named");
 }
 
 /// Kills the server when the test ends, however it ends.

@@ -99,6 +99,10 @@ pub struct ClusterSummary {
     pub last_ms: Option<i64>,
     /// Distribution of an account label (e.g. account_category), most common first.
     pub labels: Vec<(String, u64)>,
+    /// What the cluster's accounts posted about, against the rest of the
+    /// case (absent from clusterings stored before profiles existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::labels::Profile>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -389,6 +393,7 @@ pub fn cluster(
                 first_ms: span[cid].0,
                 last_ms: span[cid].1,
                 labels,
+                profile: None,
             }
         })
         .collect();

@@ -108,17 +108,21 @@ fn share(k: u64, passes: u64) -> u64 {
 }
 
 /// Gather the per-thread parts of one pass, sort them, and sum runs of equal
-/// account pairs into edges of at least `min_weight`.
-fn aggregate(parts: Vec<Vec<(u64, u64)>>, min_weight: u64, edges: &mut Vec<Edge>) {
+/// account pairs into edges of at least `min_weight`. Returns the number of
+/// pairs seen, lighter ones included.
+fn aggregate(parts: Vec<Vec<(u64, u64)>>, min_weight: u64, edges: &mut Vec<Edge>) -> usize {
     let mut all: Vec<(u64, u64)> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
     for p in parts {
         all.extend(p);
     }
     all.par_sort_unstable_by_key(|e| e.0);
-    edges.extend(runs(&all).into_iter().filter(|&(_, n, _)| n >= min_weight).map(|(k, n, events)| {
+    let runs = runs(&all);
+    let seen = runs.len();
+    edges.extend(runs.into_iter().filter(|&(_, n, _)| n >= min_weight).map(|(k, n, events)| {
         let (s, t) = unpair(k);
-        Edge { source: s, target: t, weight: n, events, score: None }
+        Edge::new(s, t, n, events)
     }));
+    seen
 }
 
 /// Pairs of actions on the same object within the window, the same
@@ -144,13 +148,20 @@ fn window_pairs(acts: &[Action], gs: &[Range<usize>], window_ms: i64) -> u64 {
 /// the number of distinct objects on which they acted within `window_ms` of
 /// each other, `events` the number of such pairs of actions.
 pub(crate) fn undirected(acts: &[Action], window_ms: i64, min_weight: u64) -> Vec<Edge> {
+    undirected_counted(acts, window_ms, min_weight).0
+}
+
+/// [`undirected`], and the number of account pairs that co-acted at least
+/// once (the family of the significance test).
+pub(crate) fn undirected_counted(acts: &[Action], window_ms: i64, min_weight: u64) -> (Vec<Edge>, usize) {
     let passes = passes_for(window_pairs(acts, &groups(acts), window_ms));
     undirected_in(acts, window_ms, min_weight, passes)
 }
 
-fn undirected_in(acts: &[Action], window_ms: i64, min_weight: u64, passes: u64) -> Vec<Edge> {
+fn undirected_in(acts: &[Action], window_ms: i64, min_weight: u64, passes: u64) -> (Vec<Edge>, usize) {
     let gs = groups(acts);
     let mut edges = Vec::new();
+    let mut seen = 0;
     for pass in 0..passes {
         let parts: Vec<Vec<(u64, u64)>> = gs
             .par_iter()
@@ -180,12 +191,12 @@ fn undirected_in(acts: &[Action], window_ms: i64, min_weight: u64, passes: u64) 
             )
             .map(|(out, _)| out)
             .collect();
-        aggregate(parts, min_weight, &mut edges);
+        seen += aggregate(parts, min_weight, &mut edges);
     }
     if passes > 1 {
         edges.par_sort_unstable_by_key(|e| (e.source, e.target));
     }
-    edges
+    (edges, seen)
 }
 
 /// The pairs of actions behind the kept undirected edges.
@@ -419,11 +430,13 @@ mod tests {
     fn passes_split_pairs_without_changing_edges() {
         let a = random_actions(3000);
         let one = undirected_in(&a, 30_000, 1, 1);
-        assert!(one.len() > 100, "{}", one.len());
+        assert!(one.0.len() > 100, "{}", one.0.len());
+        assert_eq!(one.1, one.0.len(), "every pair has weight 1 or more");
         for passes in [2, 7] {
             assert_eq!(undirected_in(&a, 30_000, 1, passes), one);
             assert_eq!(undirected_in(&a, 30_000, 2, passes), undirected_in(&a, 30_000, 2, 1));
         }
+        assert_eq!(undirected_in(&a, 30_000, 2, 3).1, one.1, "lighter pairs are counted too");
         let (lo, hi) = bounds(&a, 30_000);
         let one = directed_in(&a, a.len(), (&lo, &hi), 1, 1);
         assert!(one.len() > 100, "{}", one.len());
@@ -431,7 +444,7 @@ mod tests {
             assert_eq!(directed_in(&a, a.len(), (&lo, &hi), 1, passes), one);
         }
         // The bound counts every pair in the window, so it is at least the events found.
-        let events: u64 = undirected_in(&a, 30_000, 1, 1).iter().map(|e| e.events).sum();
+        let events: u64 = undirected_in(&a, 30_000, 1, 1).0.iter().map(|e| e.events).sum();
         assert!(window_pairs(&a, &groups(&a), 30_000) >= events);
     }
 }

@@ -3,7 +3,9 @@
 //! GEXF is written here: the Rust GEXF crates are unmaintained, and the
 //! format needs only a few elements. Nodes carry the account handle as
 //! label and, when given, the cluster and label attributes; edges carry
-//! `weight` (Gephi reads it as the edge weight), `events` and `network`.
+//! `weight` (Gephi reads it as the edge weight), `events` and `network`,
+//! and, when the run computed them, `p_value`, `q_value`, `symmetry` and
+//! `fast_weight`.
 
 use std::io::Write;
 use std::path::Path;
@@ -117,10 +119,15 @@ pub fn write(r: &CoordResult, attrs: &NodeAttrs, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `network,source,target,weight,events,p_value`, one row per edge.
+/// The columns of the edge CSV.
+pub const CSV_COLUMNS: [&str; 9] =
+    ["network", "source", "target", "weight", "events", "p_value", "q_value", "symmetry", "fast_weight"];
+
+/// One row per edge, [`CSV_COLUMNS`]; a value the run did not compute is empty.
 pub fn write_csv(r: &CoordResult, out: impl Write) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["network", "source", "target", "weight", "events", "p_value"])?;
+    w.write_record(CSV_COLUMNS)?;
+    let float = |x: Option<f64>| x.map(|p| format!("{p:e}")).unwrap_or_default();
     for n in &r.networks {
         for e in &n.edges {
             w.write_record([
@@ -129,7 +136,10 @@ pub fn write_csv(r: &CoordResult, out: impl Write) -> Result<()> {
                 r.account(e.target),
                 &e.weight.to_string(),
                 &e.events.to_string(),
-                &e.score.map(|p| format!("{p:e}")).unwrap_or_default(),
+                &float(e.p_value),
+                &float(e.q_value),
+                &e.symmetry.map(|s| format!("{s:.4}")).unwrap_or_default(),
+                &e.fast_weight.map(|f| f.to_string()).unwrap_or_default(),
             ])?;
         }
     }
@@ -139,6 +149,28 @@ pub fn write_csv(r: &CoordResult, out: impl Write) -> Result<()> {
 
 fn label(r: &CoordResult, a: u32) -> &str {
     r.posts.account_names[a as usize].as_deref().unwrap_or(r.account(a))
+}
+
+/// Edge attributes beyond weight and events, with their GEXF types.
+const EDGE_EXTRAS: [(&str, &str); 4] =
+    [("p_value", "double"), ("q_value", "double"), ("symmetry", "double"), ("fast_weight", "long")];
+
+/// The extra attributes an edge has values for.
+fn extras(e: &crate::Edge) -> Vec<(&'static str, String)> {
+    let mut v = Vec::new();
+    if let Some(p) = e.p_value {
+        v.push(("p_value", format!("{p:e}")));
+    }
+    if let Some(q) = e.q_value {
+        v.push(("q_value", format!("{q:e}")));
+    }
+    if let Some(s) = e.symmetry {
+        v.push(("symmetry", format!("{s:.4}")));
+    }
+    if let Some(f) = e.fast_weight {
+        v.push(("fast_weight", f.to_string()));
+    }
+    v
 }
 
 /// GEXF 1.3: one node per account with an edge, one edge per network edge
@@ -166,6 +198,9 @@ pub fn write_gexf(r: &CoordResult, attrs: &NodeAttrs, mut w: impl Write) -> std:
     writeln!(w, r#"    <attributes class="edge">"#)?;
     writeln!(w, r#"      <attribute id="network" title="network" type="string"/>"#)?;
     writeln!(w, r#"      <attribute id="events" title="events" type="long"/>"#)?;
+    for (id, ty) in EDGE_EXTRAS {
+        writeln!(w, r#"      <attribute id="{id}" title="{id}" type="{ty}"/>"#)?;
+    }
     writeln!(w, "    </attributes>")?;
     writeln!(w, "    <nodes>")?;
     for a in nodes(r) {
@@ -186,9 +221,11 @@ pub fn write_gexf(r: &CoordResult, attrs: &NodeAttrs, mut w: impl Write) -> std:
     let mut id = 0u64;
     for n in &r.networks {
         for e in &n.edges {
+            let extras: String =
+                extras(e).into_iter().map(|(k, v)| format!(r#"<attvalue for="{k}" value="{v}"/>"#)).collect();
             writeln!(
                 w,
-                r#"      <edge id="{id}" source="{}" target="{}" weight="{}"><attvalues><attvalue for="network" value="{}"/><attvalue for="events" value="{}"/></attvalues></edge>"#,
+                r#"      <edge id="{id}" source="{}" target="{}" weight="{}"><attvalues><attvalue for="network" value="{}"/><attvalue for="events" value="{}"/>{extras}</attvalues></edge>"#,
                 e.source,
                 e.target,
                 e.weight,
@@ -219,6 +256,9 @@ pub fn write_graphml(r: &CoordResult, attrs: &NodeAttrs, mut w: impl Write) -> s
     writeln!(w, r#"  <key id="weight" for="edge" attr.name="weight" attr.type="long"/>"#)?;
     writeln!(w, r#"  <key id="events" for="edge" attr.name="events" attr.type="long"/>"#)?;
     writeln!(w, r#"  <key id="network" for="edge" attr.name="network" attr.type="string"/>"#)?;
+    for (id, ty) in EDGE_EXTRAS {
+        writeln!(w, r#"  <key id="{id}" for="edge" attr.name="{id}" attr.type="{ty}"/>"#)?;
+    }
     let kind = if directed(r) { "directed" } else { "undirected" };
     writeln!(w, r#"  <graph id="G" edgedefault="{kind}">"#)?;
     for a in nodes(r) {
@@ -233,9 +273,10 @@ pub fn write_graphml(r: &CoordResult, attrs: &NodeAttrs, mut w: impl Write) -> s
     }
     for n in &r.networks {
         for e in &n.edges {
+            let extras: String = extras(e).into_iter().map(|(k, v)| format!(r#"<data key="{k}">{v}</data>"#)).collect();
             writeln!(
                 w,
-                r#"    <edge source="{}" target="{}"><data key="weight">{}</data><data key="events">{}</data><data key="network">{}</data></edge>"#,
+                r#"    <edge source="{}" target="{}"><data key="weight">{}</data><data key="events">{}</data><data key="network">{}</data>{extras}</edge>"#,
                 xml_escape(r.account(e.source)),
                 xml_escape(r.account(e.target)),
                 e.weight,
@@ -275,7 +316,10 @@ pub fn write_json(r: &CoordResult, attrs: &NodeAttrs, w: impl Write) -> Result<(
                     "target": r.account(e.target),
                     "weight": e.weight,
                     "events": e.events,
-                    "p_value": e.score,
+                    "p_value": e.p_value,
+                    "q_value": e.q_value,
+                    "symmetry": e.symmetry,
+                    "fast_weight": e.fast_weight,
                 })
             })
         })

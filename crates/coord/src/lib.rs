@@ -34,15 +34,20 @@ pub mod column;
 mod engine;
 pub mod export;
 mod images;
+pub mod labels;
 pub mod metrics;
 mod networks;
 pub mod posts;
 pub mod qut;
 pub mod results;
+pub mod rng;
+pub mod significance;
 mod similar;
 pub mod spark;
+mod symmetry;
 pub mod table;
 pub mod text;
+pub mod window;
 
 use serde::{Deserialize, Serialize};
 
@@ -50,7 +55,9 @@ pub use cluster::{ClusterParams, ClusterResult, ClusterSummary, Method};
 pub use engine::set_memory_limit;
 pub use networks::{compute, compute_table};
 pub use results::{RUN_KIND, StoredEdge, load_run, save_run, summary_json as results_summary};
+pub use significance::{NullModel, Significance};
 pub use table::PostTable;
+pub use window::WindowAuto;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoordError {
@@ -137,6 +144,13 @@ impl Network {
         Network::ALL.into_iter().find(|n| n.name() == s.trim())
     }
 
+    /// Networks whose edges come from actions on shared objects (a post, a
+    /// text, a URL, …) within the window: all but co-similar-text (pairs of
+    /// similar posts) and sync (time buckets).
+    pub fn is_object_network(self) -> bool {
+        !matches!(self, Network::CoSimilarText | Network::Sync)
+    }
+
     /// The toolkit's `edge_type` for the networks it computes.
     pub fn qut_name(self) -> Option<&'static str> {
         match self {
@@ -199,6 +213,18 @@ pub struct Params {
     /// read as the default).
     #[serde(default = "default_image_distance")]
     pub image_distance: u32,
+    /// The window was estimated from the data (`--window auto`); the
+    /// estimate is also in `window_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_auto: Option<WindowAuto>,
+    /// Also weigh every edge within this narrower window: the fast
+    /// sub-network (CooRTweet's), edges whose fast weight reaches `min_weight`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fast_window_ms: Option<i64>,
+    /// Test every edge against a null model and keep (or flag) those whose
+    /// q-value is at most the level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub significance: Option<Significance>,
 }
 
 /// co-image's default Hamming distance: re-encoded and resized copies of a
@@ -229,6 +255,9 @@ impl Params {
             sync_max_p: 1e-6,
             evidence: true,
             image_distance: DEFAULT_IMAGE_DISTANCE,
+            window_auto: None,
+            fast_window_ms: None,
+            significance: None,
         }
     }
 
@@ -238,10 +267,68 @@ impl Params {
         Params { compat: Some(Compat::Qut), min_tokens: 1, min_weight, ..Params::new(networks, window_ms) }
     }
 
+    /// The networks whose objects the null models and the window estimate
+    /// work on (every network but co-similar-text and sync).
+    pub fn object_networks(&self) -> impl Iterator<Item = Network> + '_ {
+        self.networks.iter().copied().filter(|n| n.is_object_network())
+    }
+
     /// Refuse parameters that cannot give a meaningful result.
     pub fn validate(&self) -> Result<()> {
         if self.networks.is_empty() {
             return Err(CoordError::Params("no network given".into()));
+        }
+        let estimating = self.window_auto.as_ref().is_some_and(|a| a.estimate_ms.is_none());
+        if let Some(a) = &self.window_auto {
+            a.validate()?;
+            if self.object_networks().next().is_none() {
+                return Err(CoordError::Params(
+                    "--window auto estimates the window from the objects of co-retweet, co-tweet, co-link, \
+                     co-domain, co-hashtag, co-mention or co-reply; give one of them"
+                        .into(),
+                ));
+            }
+        }
+        if let Some(f) = self.fast_window_ms {
+            if f <= 0 {
+                return Err(CoordError::Params(format!("fast window must be positive, got {} s", f as f64 / 1000.0)));
+            }
+            if !estimating && f >= self.window_ms {
+                return Err(CoordError::Params(format!(
+                    "the fast window ({} s) must be narrower than the window ({} s{})",
+                    f as f64 / 1000.0,
+                    self.window_ms as f64 / 1000.0,
+                    if self.window_auto.is_some() { ", estimated from the data" } else { "" }
+                )));
+            }
+            if self.compat.is_some() {
+                return Err(CoordError::Params(
+                    "--fast-window is leaktrace's own (the toolkit has no fast network); drop --compat qut".into(),
+                ));
+            }
+        }
+        if let Some(s) = &self.significance {
+            s.validate()?;
+            if self.compat.is_some() {
+                return Err(CoordError::Params(
+                    "--significance is leaktrace's own (the toolkit tests nothing); drop --compat qut".into(),
+                ));
+            }
+            if let Some(n) = self.networks.iter().find(|n| !n.is_object_network()) {
+                return Err(CoordError::Params(format!(
+                    "--significance tests the object networks (co-retweet, co-tweet, co-link, co-domain, \
+                     co-hashtag, co-mention, co-reply); {} has {}: run it separately",
+                    n.name(),
+                    if *n == Network::Sync {
+                        "its own test against chance (--sync-p)"
+                    } else {
+                        "no shared object whose actions a null model could redistribute"
+                    }
+                )));
+            }
+        }
+        if estimating {
+            return self.validate_rest();
         }
         if self.window_ms <= 0 {
             return Err(CoordError::Params(format!(
@@ -249,6 +336,10 @@ impl Params {
                 self.window_ms as f64 / 1000.0
             )));
         }
+        self.validate_rest()
+    }
+
+    fn validate_rest(&self) -> Result<()> {
         if !(self.similarity > 0.0 && self.similarity <= 1.0) {
             return Err(CoordError::Params(format!("similarity threshold must be in (0, 1], got {}", self.similarity)));
         }
@@ -306,8 +397,25 @@ pub struct Edge {
     pub weight: u64,
     /// Pairs of actions within the window.
     pub events: u64,
-    /// sync: the probability of at least this many shared buckets by chance.
-    pub score: Option<f64>,
+    /// The probability of at least this weight by chance: for sync, the
+    /// Poisson tail; with `--significance`, the share of randomisations of
+    /// the null model that reach the weight, (r + 1) / (R + 1).
+    pub p_value: Option<f64>,
+    /// With `--significance`: the Benjamini–Hochberg q-value of `p_value`
+    /// among the network's edges.
+    pub q_value: Option<f64>,
+    /// CooRTweet's edge symmetry score: the smaller of the two accounts'
+    /// numbers of distinct posts behind the edge over the larger (1: both
+    /// contribute equally; near 0: one hyperactive account carries it).
+    pub symmetry: Option<f64>,
+    /// With `--fast-window`: the weight within the fast window.
+    pub fast_weight: Option<u64>,
+}
+
+impl Edge {
+    pub(crate) fn new(source: u32, target: u32, weight: u64, events: u64) -> Edge {
+        Edge { source, target, weight, events, p_value: None, q_value: None, symmetry: None, fast_weight: None }
+    }
 }
 
 /// One co-action behind an edge: two posts (rows of the post table) on the
@@ -336,6 +444,9 @@ pub struct NetworkResult {
     /// What each evidence object is: a post id, a URL, a text, a bucket start, …
     pub objects: Vec<String>,
     pub evidence: Vec<Evidence>,
+    /// With `--significance`: how many edges were tested and how many were
+    /// significant.
+    pub significance: Option<significance::Tested>,
 }
 
 /// The networks of one run over a case.

@@ -52,9 +52,29 @@ pub fn compute_table(mut table: PostTable, params: &Params) -> Result<CoordResul
         return Err(CoordError::Input("no posts to analyse".into()));
     }
     table.derive(need_of(params))?;
+    let mut params = params.clone();
+    if params.window_auto.as_ref().is_some_and(|a| a.estimate_ms.is_none()) {
+        let mut all = Vec::new();
+        for n in params.object_networks() {
+            let mut acts = actions(&table, n, &params)?;
+            engine::sort(&mut acts);
+            all.push(acts);
+        }
+        let mut auto = params.window_auto.take().expect("checked");
+        params.window_ms = crate::window::estimate(&mut auto, &all)?;
+        params.window_auto = Some(auto);
+        params.validate()?;
+    }
+    let params = &params;
     let mut networks = Vec::new();
-    for &n in &params.networks {
-        let mut r = network(&table, n, params)?;
+    for (i, &n) in params.networks.iter().enumerate() {
+        let mut r = network(&table, n, params, i as u64)?;
+        if params.evidence || params.fast_window_ms.is_some() {
+            crate::symmetry::fill(&mut r, |p| table.time_ms[p as usize], params.fast_window_ms);
+            if !params.evidence {
+                r.evidence = Vec::new();
+            }
+        }
         // Deterministic order: by account key, then the other account key.
         let name = |i: u32| table.accounts.name(i as usize).as_bytes();
         r.edges.par_sort_by(|a, b| (name(a.source), name(a.target)).cmp(&(name(b.source), name(b.target))));
@@ -73,16 +93,24 @@ fn form(params: &Params) -> TextForm {
     if qut(params) { TextForm::Toolkit } else { TextForm::Own }
 }
 
-fn network(t: &PostTable, n: Network, params: &Params) -> Result<NetworkResult> {
+/// One network; `key` separates its random streams from the other
+/// networks' of the run.
+fn network(t: &PostTable, n: Network, params: &Params, key: u64) -> Result<NetworkResult> {
     match n {
         Network::CoSimilarText => similar_network(t, params),
         Network::Sync => sync_network(t, params),
         Network::CoImage => image_network(t, params),
         _ => {
             let acts = actions(t, n, params)?;
-            Ok(object_network(t, n, acts, params))
+            Ok(object_network(t, n, acts, params, key))
         }
     }
+}
+
+/// Keep the co-actions behind edges: asked for, or needed for the fast
+/// weights (then dropped once they are computed).
+fn wants_evidence(params: &Params) -> bool {
+    params.evidence || params.fast_window_ms.is_some()
 }
 
 /// Objects interned per network, with labels for the evidence.
@@ -228,28 +256,33 @@ fn retained(edges: &[Edge]) -> FxHashSet<u64> {
     edges.iter().map(|e| pair_key(e.source, e.target)).collect()
 }
 
-fn object_network(t: &PostTable, n: Network, mut acts: Vec<Action>, params: &Params) -> NetworkResult {
+fn object_network(t: &PostTable, n: Network, mut acts: Vec<Action>, params: &Params, key: u64) -> NetworkResult {
     let n_msgs = t.len();
     engine::sort(&mut acts);
     let directed = qut(params);
+    let mut significance = None;
     let edges = if directed {
         engine::directed(&acts, n_msgs, params.window_ms, params.min_weight)
     } else {
-        engine::undirected(&acts, params.window_ms, params.min_weight)
+        let (mut edges, pairs) = engine::undirected_counted(&acts, params.window_ms, params.min_weight);
+        if let Some(sig) = &params.significance {
+            significance = Some(crate::significance::apply(&mut edges, pairs, &acts, params.window_ms, sig, key));
+        }
+        edges
     };
-    let (evidence, objects) = if params.evidence {
+    let (evidence, objects) = if wants_evidence(params) {
         let keep = retained(&edges);
         let evidence = if directed {
             engine::directed_evidence(&acts, params.window_ms, &keep)
         } else {
             engine::undirected_evidence(&acts, params.window_ms, &keep)
         };
-        let labels = object_labels(t, n, params, &acts, &evidence);
+        let labels = if params.evidence { object_labels(t, n, params, &acts, &evidence) } else { Vec::new() };
         (evidence, labels)
     } else {
         (Vec::new(), Vec::new())
     };
-    NetworkResult { network: n, directed, edges, objects, evidence }
+    NetworkResult { network: n, directed, edges, objects, evidence, significance }
 }
 
 fn similar_network(t: &PostTable, params: &Params) -> Result<NetworkResult> {
@@ -304,10 +337,10 @@ fn similar_network(t: &PostTable, params: &Params) -> Result<NetworkResult> {
             }
             if msgs >= params.min_weight {
                 let (s, tg) = engine::unpair(k);
-                edges.push(Edge { source: s, target: tg, weight: msgs, events, score: None });
+                edges.push(Edge::new(s, tg, msgs, events));
             }
         }
-        if params.evidence {
+        if wants_evidence(params) {
             let keep = retained(&edges);
             for &(a, b, s) in &pairs {
                 for (x, y) in [(a, b), (b, a)] {
@@ -357,10 +390,10 @@ fn similar_network(t: &PostTable, params: &Params) -> Result<NetworkResult> {
             }
             if objects_n >= params.min_weight {
                 let (s, tg) = engine::unpair(k);
-                edges.push(Edge { source: s, target: tg, weight: objects_n, events, score: None });
+                edges.push(Edge::new(s, tg, objects_n, events));
             }
         }
-        if params.evidence {
+        if wants_evidence(params) {
             let keep = retained(&edges);
             for &(a, b, s) in &pairs {
                 let (ua, ub) = (t.account[a as usize], t.account[b as usize]);
@@ -380,7 +413,14 @@ fn similar_network(t: &PostTable, params: &Params) -> Result<NetworkResult> {
             }
         }
     }
-    Ok(NetworkResult { network: Network::CoSimilarText, directed: compat, edges, objects: objects.labels, evidence })
+    Ok(NetworkResult {
+        network: Network::CoSimilarText,
+        directed: compat,
+        edges,
+        objects: objects.labels,
+        evidence,
+        significance: None,
+    })
 }
 
 /// Accounts that posted the same or a near-identical image within the
@@ -498,12 +538,19 @@ fn sync_network(t: &PostTable, params: &Params) -> Result<NetworkResult> {
     let mut edges = engine::undirected(&acts, 0, params.min_weight);
     for e in &mut edges {
         let lambda = active[e.source as usize] as f64 * active[e.target as usize] as f64 / n_buckets;
-        e.score = Some(poisson_sf(e.weight, lambda));
+        e.p_value = Some(poisson_sf(e.weight, lambda));
     }
-    edges.retain(|e| e.score.is_some_and(|p| p <= params.sync_max_p));
+    edges.retain(|e| e.p_value.is_some_and(|p| p <= params.sync_max_p));
     let evidence = if params.evidence { engine::undirected_evidence(&acts, 0, &retained(&edges)) } else { Vec::new() };
     // Label buckets by their start, in UTC milliseconds.
-    Ok(NetworkResult { network: Network::Sync, directed: false, edges, objects: objs.labels, evidence })
+    Ok(NetworkResult {
+        network: Network::Sync,
+        directed: false,
+        edges,
+        objects: objs.labels,
+        evidence,
+        significance: None,
+    })
 }
 
 #[cfg(test)]

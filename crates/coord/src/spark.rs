@@ -93,6 +93,31 @@ fn on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
 }
 
+/// Refuse what the job cannot do, before any work: the null models and the
+/// window estimate need every action of the case, and the job returns only
+/// the edges' evidence; the fast weights are computed from that evidence.
+pub fn refuse_native_only(params: &Params) -> Result<()> {
+    let native = "; run it with the native engine (drop --engine spark)";
+    if params.significance.is_some() {
+        return Err(CoordError::Params(format!(
+            "--significance randomises every action of the case, which stays on the cluster with --engine spark{native}"
+        )));
+    }
+    if params.window_auto.as_ref().is_some_and(|a| a.estimate_ms.is_none()) {
+        return Err(CoordError::Params(format!(
+            "--window auto reads every object's actions, which stay on the cluster with --engine spark{native}, \
+             or give the window"
+        )));
+    }
+    if params.fast_window_ms.is_some() && !params.evidence {
+        return Err(CoordError::Params(
+            "--fast-window with --engine spark is computed from the evidence the job returns; drop --no-evidence"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Find `spark-submit` and a working Java, before any work.
 pub fn locate(explicit: Option<&Path>) -> Result<Installation> {
     let (spark_submit, found_by) = if let Some(p) = explicit {
@@ -224,6 +249,7 @@ pub fn compute(
     progress: &mut dyn FnMut(&str),
 ) -> Result<CoordResult> {
     params.validate()?;
+    refuse_native_only(params)?;
     let spark = locate(opts.spark_submit.as_deref())?;
     let posts = match &opts.posts {
         Some(url) => url.clone(),
@@ -350,7 +376,17 @@ fn assemble(params: &Params, out: &Path) -> Result<CoordResult> {
     let mut nets: BTreeMap<Network, NetworkResult> = params
         .networks
         .iter()
-        .map(|&n| (n, NetworkResult { network: n, directed: false, edges: vec![], objects: vec![], evidence: vec![] }))
+        .map(|&n| {
+            let r = NetworkResult {
+                network: n,
+                directed: false,
+                edges: vec![],
+                objects: vec![],
+                evidence: vec![],
+                significance: None,
+            };
+            (n, r)
+        })
         .collect();
     let net = |nets: &mut BTreeMap<Network, NetworkResult>, name: &str, file: &str| {
         let n = Network::parse(name)
@@ -363,7 +399,7 @@ fn assemble(params: &Params, out: &Path) -> Result<CoordResult> {
         let (source, target) = (acct(&mut t, &e.source), acct(&mut t, &e.target));
         let r = nets.get_mut(&n).expect("checked");
         r.directed = e.directed;
-        r.edges.push(Edge { source, target, weight: e.weight, events: e.events, score: e.p_value });
+        r.edges.push(Edge { p_value: e.p_value, ..Edge::new(source, target, e.weight, e.events) });
         Ok(())
     })?;
     let mut rows: FxHashMap<(i64, i64, u32), u32> = FxHashMap::default();
@@ -396,6 +432,10 @@ fn assemble(params: &Params, out: &Path) -> Result<CoordResult> {
     let mut networks = Vec::new();
     for &n in &params.networks {
         let mut r = nets.remove(&n).expect("one per network");
+        // Symmetry and fast weights from the returned evidence, as natively.
+        if params.evidence {
+            crate::symmetry::fill(&mut r, |p| t.time_ms[p as usize], params.fast_window_ms);
+        }
         // The native engine's order: by account key, then the other account key.
         let name = |i: u32| t.accounts.name(i as usize).as_bytes();
         r.edges.par_sort_by(|a, b| (name(a.source), name(a.target)).cmp(&(name(b.source), name(b.target))));

@@ -165,7 +165,7 @@ fn sync_keeps_only_pairs_far_above_chance() {
     let r = run(&posts, Network::Sync, 60, 2);
     let got = edges(&r);
     assert_eq!(got, vec![e("a", "b", 20, 20)]);
-    assert!(r.networks[0].edges[0].score.unwrap() < 1e-6);
+    assert!(r.networks[0].edges[0].p_value.unwrap() < 1e-6);
 }
 
 #[test]

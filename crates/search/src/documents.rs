@@ -42,7 +42,8 @@ pub struct EmailDoc {
 
 /// One document to index.
 pub enum Document {
-    Post(Post),
+    /// A post and its row in its source's posts table.
+    Post(Post, u64),
     Article(ArticleDoc),
     Email(EmailDoc),
 }
@@ -58,9 +59,13 @@ pub fn to_tantivy(f: &Fields, source: &SourceRow, doc: &Document) -> TantivyDocu
     d.add_text(f.file, file_name(&source.path));
     let time = |d: &mut TantivyDocument, ms: i64| d.add_date(f.time, DateTime::from_timestamp_millis(ms));
     match doc {
-        Document::Post(p) => {
+        Document::Post(p, row) => {
             d.add_text(f.kind, "post");
             d.add_i64(f.id, p.id);
+            d.add_u64(f.row, *row);
+            if let Some(t) = p.target_post {
+                d.add_i64(f.target, t);
+            }
             time(&mut d, p.time_ms);
             d.add_text(f.text, &p.text);
             d.add_text(f.account, &p.account);
@@ -184,9 +189,11 @@ pub fn source_documents(case: &Case, source: &SourceRow, mut each: impl FnMut(Do
     match source.kind.as_str() {
         "social" if source.posts > 0 => {
             let file = posts::partition_dir(case.root(), source.id).join(posts::PART_FILE);
+            let mut row = 0u64;
             for batch in posts::stream_batches(&file, None)? {
                 for p in posts::posts_from_batch(&batch?) {
-                    each(Document::Post(p))?;
+                    each(Document::Post(p, row))?;
+                    row += 1;
                 }
             }
         }

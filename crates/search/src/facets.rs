@@ -194,3 +194,49 @@ impl SegmentCollector for SegmentIds {
 pub(crate) fn ids(searcher: &Searcher, q: &dyn Query) -> Result<Vec<(DocKind, i64)>> {
     searcher.search(q, &IdCollector).map_err(|e| SearchError::Query(e.to_string()))
 }
+
+struct RowCollector;
+
+struct SegmentRows {
+    source: Column<i64>,
+    row: Option<Column<u64>>,
+    out: Vec<(i64, u64)>,
+}
+
+impl Collector for RowCollector {
+    type Fruit = Vec<(i64, u64)>;
+    type Child = SegmentRows;
+
+    fn for_segment(&self, _: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentRows> {
+        let ff = reader.fast_fields();
+        Ok(SegmentRows { source: ff.i64("source")?, row: ff.u64("row").ok(), out: Vec::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for SegmentRows {
+    type Fruit = Vec<(i64, u64)>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if let (Some(s), Some(r)) = (self.source.first(doc), self.row.as_ref().and_then(|c| c.first(doc))) {
+            self.out.push((s, r));
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.out
+    }
+}
+
+/// (source, row) of every matching post (documents without a row, articles
+/// and emails, are left out).
+pub(crate) fn rows(searcher: &Searcher, q: &dyn Query) -> Result<Vec<(i64, u64)>> {
+    searcher.search(q, &RowCollector).map_err(|e| SearchError::Query(e.to_string()))
+}

@@ -28,7 +28,7 @@ use std::ops::Bound;
 use leaktrace_store::Case;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DateTime, DocAddress, Order, Searcher, TantivyDocument, Term};
@@ -288,4 +288,109 @@ impl CaseIndex {
         let searcher = self.reader()?.searcher();
         facets::ids(&searcher, &*q)
     }
+
+    /// (source, row in its posts table) of every post matching `q`, sorted:
+    /// what an analysis then reads from the posts tables instead of every
+    /// post of the case. A superset of the posts the analysis wants where
+    /// the index cannot be exact (URL case, text objects): the analysis
+    /// checks each post it reads.
+    pub fn post_rows(&self, case: &Case, q: &PostQuery) -> Result<Vec<(i64, u64)>> {
+        let f = &self.fields;
+        let term = |field, v: &str| Term::from_field_text(field, &v.to_lowercase());
+        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            Box::new(TermQuery::new(Term::from_field_text(f.kind, "post"), IndexRecordOption::Basic)),
+        )];
+        if !q.any.is_empty() {
+            let mut set = Vec::new();
+            let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for t in &q.any {
+                match t {
+                    PostTerm::Hashtag(v) => set.push(term(f.hashtag, v)),
+                    PostTerm::Url(v) => set.push(term(f.url, v)),
+                    PostTerm::Domain(v) => set.push(term(f.domain, v)),
+                    PostTerm::Word(v) => set.push(term(f.text, v)),
+                    PostTerm::Post(id) => {
+                        set.push(Term::from_field_i64(f.id, *id));
+                        set.push(Term::from_field_i64(f.target, *id));
+                    }
+                    PostTerm::Id(id) => set.push(Term::from_field_i64(f.id, *id)),
+                    PostTerm::AllWords(ws) if !ws.is_empty() => {
+                        let all: Vec<(Occur, Box<dyn Query>)> = ws
+                            .iter()
+                            .map(|w| {
+                                let q: Box<dyn Query> =
+                                    Box::new(TermQuery::new(term(f.text, w), IndexRecordOption::Basic));
+                                (Occur::Must, q)
+                            })
+                            .collect();
+                        should.push((Occur::Should, Box::new(BooleanQuery::new(all))));
+                    }
+                    PostTerm::AllWords(_) => {}
+                }
+            }
+            if !set.is_empty() {
+                should.push((Occur::Should, Box::new(TermSetQuery::new(set))));
+            }
+            if should.is_empty() {
+                return Ok(Vec::new());
+            }
+            must.push((Occur::Must, Box::new(BooleanQuery::new(should))));
+        }
+        if !q.accounts.is_empty() {
+            let set = q.accounts.iter().map(|a| term(f.account, a));
+            must.push((Occur::Must, Box::new(TermSetQuery::new(set))));
+        }
+        if let Some(text) = q.query.as_deref().filter(|t| !t.trim().is_empty()) {
+            must.push((Occur::Must, self.compile(case, &Request { query: text.to_string(), ..Default::default() })?));
+        }
+        let query = BooleanQuery::new(must);
+        let searcher = self.reader()?.searcher();
+        let mut rows = facets::rows(&searcher, &query)?;
+        rows.sort_unstable();
+        rows.dedup();
+        Ok(rows)
+    }
+
+    /// The index of the case at `root` if it exists, was built by this
+    /// version and holds every source of the case; else `None` (without
+    /// creating or changing anything), for analyses that can also read the
+    /// posts tables whole.
+    pub fn covering(case: &Case) -> Result<Option<CaseIndex>> {
+        if !case.root().join(index::DIR).join("meta.json").is_file() {
+            return Ok(None);
+        }
+        let Ok(ix) = CaseIndex::open(case.root()) else { return Ok(None) };
+        Ok(match ix.missing_sources(case)? {
+            Some(m) if m.is_empty() => Some(ix),
+            _ => None,
+        })
+    }
+}
+
+/// What posts an analysis wants from the index (see [`CaseIndex::post_rows`]).
+#[derive(Clone, Debug, Default)]
+pub struct PostQuery {
+    /// Posts with any of these; none: no restriction by content.
+    pub any: Vec<PostTerm>,
+    /// And by one of these accounts (keys or handles); none: any account.
+    pub accounts: Vec<String>,
+    /// And matching this query (the search grammar).
+    pub query: Option<String>,
+}
+
+/// One thing a post can have.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PostTerm {
+    Hashtag(String),
+    Url(String),
+    Domain(String),
+    /// A word of the text, as the index splits and lower-cases it.
+    Word(String),
+    /// Every one of these words.
+    AllWords(Vec<String>),
+    /// The post itself, or a post that reposts, quotes or replies to it.
+    Post(i64),
+    /// The post of this id alone.
+    Id(i64),
 }

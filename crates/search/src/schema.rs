@@ -9,7 +9,7 @@ use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
 
 /// Bumped when the schema or what goes into it changes; an index of
 /// another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Exact keyword values, compared lower-cased.
 pub const KEYWORD_TOKENIZER: &str = "keyword";
@@ -38,6 +38,7 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("source", "case source id"),
     ("file", "source file name"),
     ("id", "post or item id"),
+    ("target", "post id a post reposts, quotes or replies to"),
     ("time", "UTC time, as a range: time:[2016-10-07T00:00:00Z TO 2016-10-08T00:00:00Z]"),
 ];
 
@@ -73,6 +74,11 @@ pub struct Fields {
     pub cc: Field,
     pub sender_domain: Field,
     pub dkim: Field,
+    /// A post's target post (repost, quote, reply).
+    pub target: Field,
+    /// A post's row in its source's posts table (0-based): analyses read
+    /// the rows a query finds instead of the whole table.
+    pub row: Field,
 }
 
 fn keyword(stored: bool, fast: bool) -> TextOptions {
@@ -127,6 +133,8 @@ pub fn build() -> (Schema, Fields) {
         cc: b.add_text_field("cc", keyword(false, false)),
         sender_domain: b.add_text_field("sender_domain", keyword(false, true)),
         dkim: b.add_text_field("dkim", keyword(false, true)),
+        target: b.add_i64_field("target", INDEXED),
+        row: b.add_u64_field("row", FAST),
     };
     (b.build(), fields)
 }

@@ -26,8 +26,9 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use leaktrace_model::{Post, PostKind};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector};
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::PageIndexPolicy;
 use parquet::file::properties::WriterProperties;
 
 use crate::error::{Result, StoreError, io_err};
@@ -351,6 +352,75 @@ pub fn stream_batches(
     Ok(builder.build()?.map(|b| b.map_err(StoreError::from)))
 }
 
+/// Only the rows `rows` (0-based positions in the file, sorted, distinct)
+/// of one posts file, in that order, optionally only some columns. Row
+/// groups without a wanted row are not read, and within the others the
+/// page index lets the reader skip pages without one: an analysis that
+/// knows its rows (from the search index) reads them, not the file.
+pub fn read_rows(path: &Path, rows: &[u64], columns: Option<&[&str]>) -> Result<Vec<RecordBatch>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let file = File::open(path).map_err(io_err(path))?;
+    // Only the offset index is needed to skip pages; a file written without
+    // one is read row group by row group.
+    let opts = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, opts)?.with_batch_size(8 * 1024);
+    let total = builder.metadata().file_metadata().num_rows() as u64;
+    if let Some(&last) = rows.last()
+        && last >= total
+    {
+        return Err(StoreError::Arrow(arrow_schema::ArrowError::InvalidArgumentError(format!(
+            "{}: row {last} asked for, the file has {total}",
+            path.display()
+        ))));
+    }
+    // The row groups holding wanted rows, and the selection within them.
+    let mut groups = Vec::new();
+    let mut selectors = Vec::new();
+    let mut start = 0u64;
+    let mut next = 0usize;
+    for (g, meta) in builder.metadata().row_groups().iter().enumerate() {
+        let end = start + meta.num_rows() as u64;
+        if next < rows.len() && rows[next] < end {
+            groups.push(g);
+            let mut at = start;
+            while next < rows.len() && rows[next] < end {
+                let r = rows[next];
+                if r > at {
+                    selectors.push(RowSelector::skip((r - at) as usize));
+                }
+                selectors.push(RowSelector::select(1));
+                at = r + 1;
+                next += 1;
+            }
+            if end > at {
+                selectors.push(RowSelector::skip((end - at) as usize));
+            }
+        }
+        start = end;
+    }
+    builder = builder.with_row_groups(groups).with_row_selection(RowSelection::from(selectors));
+    if let Some(cols) = columns {
+        let roots: Vec<usize> = cols
+            .iter()
+            .map(|c| {
+                builder
+                    .schema()
+                    .index_of(c)
+                    .map_err(|_| StoreError::Arrow(arrow_schema::ArrowError::SchemaError(format!("no column {c}"))))
+            })
+            .collect::<Result<_>>()?;
+        let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+        builder = builder.with_projection(mask);
+    }
+    let mut out = Vec::new();
+    for b in builder.build()? {
+        out.push(b?);
+    }
+    Ok(out)
+}
+
 fn col<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> Option<&'a T> {
     batch.column_by_name(name)?.as_any().downcast_ref::<T>()
 }
@@ -428,6 +498,28 @@ pub fn posts_from_batch(batch: &RecordBatch) -> Vec<Post> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chosen_rows_read_alone_and_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.parquet");
+        let mut w = PostTableWriter::create(&path).unwrap();
+        for i in 0..300_000i64 {
+            w.push(Post::new(i * 3, format!("acct{}", i % 7), i * 1000, format!("text {i}"))).unwrap();
+        }
+        w.finish().unwrap();
+        let rows = [0u64, 1, 131_071, 131_072, 200_000, 299_999];
+        let got: Vec<Post> = read_rows(&path, &rows, Some(&["id", "account", "time", "text"]))
+            .unwrap()
+            .iter()
+            .flat_map(posts_from_batch)
+            .collect();
+        let ids: Vec<i64> = got.iter().map(|p| p.id).collect();
+        assert_eq!(ids, rows.map(|r| r as i64 * 3));
+        assert_eq!(got[4].text, "text 200000");
+        assert!(read_rows(&path, &[], None).unwrap().is_empty());
+        assert!(read_rows(&path, &[300_000], None).is_err());
+    }
 
     #[test]
     fn posts_round_trip_through_parquet() {

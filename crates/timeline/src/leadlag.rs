@@ -91,6 +91,9 @@ pub struct Pair {
     pub follower_post: i64,
     pub follower_source: i64,
     pub delay_ms: i64,
+    /// The follower's followers at that post, when the source has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follower_audience: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -132,6 +135,11 @@ pub struct LeadLag {
     pub test: Option<Test>,
     pub per_follower: Vec<FollowerSummary>,
     pub pairs: Vec<Pair>,
+    /// With declared events as leader: for each event and each of its
+    /// objects, who followed, how fast, how many of them in a coordinated
+    /// cluster, and the test (see [`crate::amplification`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub amplification: Vec<crate::amplification::Row>,
 }
 
 fn matches_account(set: &BTreeSet<String>, cp: &CasePost) -> bool {
@@ -142,6 +150,16 @@ fn matches_account(set: &BTreeSet<String>, cp: &CasePost) -> bool {
 /// Compute lead/lag of `followers` behind `leader` over `posts`.
 /// Leader accounts are never their own followers.
 pub fn lead_lag(posts: &[CasePost], leader: &Leader, followers: &BTreeSet<String>, params: &Params) -> LeadLag {
+    lead_lag_of(posts, leader, Some(followers), params)
+}
+
+/// [`lead_lag`] where `None` means every account follows.
+pub fn lead_lag_of(
+    posts: &[CasePost],
+    leader: &Leader,
+    followers: Option<&BTreeSet<String>>,
+    params: &Params,
+) -> LeadLag {
     // The leader's first action per object: (time, reference, resolution).
     let mut lead: BTreeMap<Object, (i64, String, i64)> = BTreeMap::new();
     let mut step = 1i64;
@@ -173,13 +191,15 @@ pub fn lead_lag(posts: &[CasePost], leader: &Leader, followers: &BTreeSet<String
         Leader::Events(_) => BTreeSet::new(),
     };
     // Each follower's first action per object the leader acted on.
-    let mut first: FxHashMap<(String, Object), (i64, i64, i64)> = FxHashMap::default();
+    // (time, post id, source, the follower's audience at that post)
+    type FirstPost = (i64, i64, i64, Option<i64>);
+    let mut first: FxHashMap<(String, Object), FirstPost> = FxHashMap::default();
     let event_kinds: Vec<ObjectKind> = match leader {
         Leader::Accounts(_) => params.objects.clone(),
         Leader::Events(_) => ObjectKind::ALL.to_vec(),
     };
     for cp in posts {
-        if !matches_account(followers, cp) || matches_account(&leader_accounts, cp) {
+        if followers.is_some_and(|f| !matches_account(f, cp)) || matches_account(&leader_accounts, cp) {
             continue;
         }
         for o in objects_of(&cp.post, &event_kinds) {
@@ -187,7 +207,7 @@ pub fn lead_lag(posts: &[CasePost], leader: &Leader, followers: &BTreeSet<String
                 continue;
             }
             let key = (cp.post.account.clone(), o);
-            let v = (cp.post.time_ms, cp.post.id, cp.source);
+            let v = (cp.post.time_ms, cp.post.id, cp.source, cp.post.followers);
             match first.get_mut(&key) {
                 Some(old) if v.0 < old.0 => *old = v,
                 Some(_) => {}
@@ -200,7 +220,7 @@ pub fn lead_lag(posts: &[CasePost], leader: &Leader, followers: &BTreeSet<String
     }
     let mut pairs: Vec<Pair> = first
         .into_iter()
-        .map(|((follower, object), (t, id, source))| {
+        .map(|((follower, object), (t, id, source, audience))| {
             let (lt, lref, lres) = lead[&object].clone();
             step = step.max(lres.min(86_400_000));
             Pair {
@@ -212,6 +232,7 @@ pub fn lead_lag(posts: &[CasePost], leader: &Leader, followers: &BTreeSet<String
                 follower_time_ms: t,
                 follower_post: id,
                 follower_source: source,
+                follower_audience: audience,
             }
         })
         .collect();
@@ -248,6 +269,7 @@ pub fn lead_lag(posts: &[CasePost], leader: &Leader, followers: &BTreeSet<String
         test,
         per_follower,
         pairs,
+        amplification: Vec::new(),
     }
 }
 
@@ -264,7 +286,7 @@ fn median_abs(pairs: &[(i64, i64)], follower_times: &[i64], buf: &mut Vec<i64>) 
     (lo as f64 + hi as f64) / 2.0
 }
 
-fn permutation_test(pairs: &[Pair], step: i64, params: &Params) -> Test {
+pub(crate) fn permutation_test(pairs: &[Pair], step: i64, params: &Params) -> Test {
     // (leader time, follower index) per pair, follower times apart.
     let mut follower_ix: BTreeMap<&str, usize> = BTreeMap::new();
     for p in pairs {

@@ -3,7 +3,9 @@
 //! appearance and cascade of an object; lead/lag between accounts or
 //! declared events and their followers, with a permutation test; bursts.
 //!
-//! This crate reads the case through `leaktrace_store` and computes; the
+//! This crate reads the case through `leaktrace_store` (and finds the
+//! posts a question is about through the search index, `leaktrace_search`,
+//! when it covers the case) and computes; the
 //! only thing it writes is a run's results, through the store's
 //! `record_run`. It never parses evidence formats (ingest does; the
 //! declared-events file and article prose are the analyst's inputs and the
@@ -26,6 +28,7 @@
 //! assert_eq!(f.order[1].delay_ms, 60_000);
 //! ```
 
+pub mod amplification;
 pub mod bursts;
 pub mod dates;
 pub mod declared;
@@ -36,6 +39,7 @@ pub mod objects;
 pub mod posts;
 pub mod rng;
 pub mod runs;
+pub mod select;
 pub mod stats;
 pub mod zone;
 
@@ -43,6 +47,8 @@ pub mod zone;
 pub enum TimelineError {
     #[error(transparent)]
     Store(#[from] leaktrace_store::StoreError),
+    #[error(transparent)]
+    Search(#[from] leaktrace_search::SearchError),
     /// A user-written input (declared events) is wrong at this line.
     #[error("{file}: line {line}: {reason}")]
     Input { file: String, line: u64, reason: String },

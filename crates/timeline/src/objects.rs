@@ -21,6 +21,9 @@ pub enum Object {
     Text(String),
     /// A post that others reposted: the post itself and every repost of it.
     Repost(i64),
+    /// A word of the text (see [`words`]): `word:podesta` is in "Podesta's
+    /// emails", not in "#PodestaEmails" (a hashtag of its own).
+    Word(String),
 }
 
 /// The kinds of objects, for choosing which a lead/lag analysis compares.
@@ -32,11 +35,18 @@ pub enum ObjectKind {
     Domain,
     Text,
     Repost,
+    Word,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 5] =
-        [ObjectKind::Url, ObjectKind::Hashtag, ObjectKind::Domain, ObjectKind::Text, ObjectKind::Repost];
+    pub const ALL: [ObjectKind; 6] = [
+        ObjectKind::Url,
+        ObjectKind::Hashtag,
+        ObjectKind::Domain,
+        ObjectKind::Text,
+        ObjectKind::Repost,
+        ObjectKind::Word,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -45,12 +55,26 @@ impl ObjectKind {
             ObjectKind::Domain => "domain",
             ObjectKind::Text => "text",
             ObjectKind::Repost => "repost",
+            ObjectKind::Word => "word",
         }
     }
 
     pub fn parse(s: &str) -> Option<ObjectKind> {
         ObjectKind::ALL.into_iter().find(|k| k.name() == s.trim().to_ascii_lowercase())
     }
+}
+
+/// Words of this many bytes or more are not words (the search index drops
+/// them too, so a word object always has the index's answer).
+pub const MAX_WORD_BYTES: usize = 40;
+
+/// The words of a text as the search index's tokenizer makes them: runs of
+/// letters and digits shorter than [`MAX_WORD_BYTES`], then lower-cased
+/// character by character (as the index does: no final-sigma rule).
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && w.len() < MAX_WORD_BYTES)
+        .map(|w| w.chars().flat_map(char::to_lowercase).collect())
 }
 
 /// Text as compared across posts: without a leading `RT @x:`, without
@@ -99,6 +123,14 @@ impl Object {
             }
             return Ok(Object::Domain(d));
         }
+        if lower.starts_with("word:") {
+            let w = s[5..].trim();
+            let mut ws = words(w);
+            return match (ws.next(), ws.next()) {
+                (Some(one), None) if one.chars().count() == w.chars().count() => Ok(Object::Word(one)),
+                _ => Err(format!("{s}: word:X takes one word of letters and digits")),
+            };
+        }
         if lower.starts_with("repost:") || lower.starts_with("rt:") {
             let id = &s[s.find(':').expect("prefix has a colon") + 1..];
             return id
@@ -122,6 +154,7 @@ impl Object {
             Object::Domain(_) => ObjectKind::Domain,
             Object::Text(_) => ObjectKind::Text,
             Object::Repost(_) => ObjectKind::Repost,
+            Object::Word(_) => ObjectKind::Word,
         }
     }
 
@@ -133,6 +166,7 @@ impl Object {
             Object::Domain(d) => p.domains.iter().any(|x| x == d),
             Object::Text(t) => normalize_text(&p.text) == *t,
             Object::Repost(id) => p.id == *id || (p.kind == PostKind::Repost && p.target_post == Some(*id)),
+            Object::Word(w) => words(&p.text).any(|x| x == *w),
         }
     }
 }
@@ -145,6 +179,7 @@ impl fmt::Display for Object {
             Object::Domain(d) => write!(f, "domain:{d}"),
             Object::Text(t) => write!(f, "text:{t}"),
             Object::Repost(id) => write!(f, "repost:{id}"),
+            Object::Word(w) => write!(f, "word:{w}"),
         }
     }
 }
@@ -167,6 +202,7 @@ pub fn objects_of(p: &Post, kinds: &[ObjectKind]) -> Vec<Object> {
                 (PostKind::Repost, Some(t)) => out.push(Object::Repost(t)),
                 _ => out.push(Object::Repost(p.id)),
             },
+            ObjectKind::Word => out.extend(words(&p.text).map(Object::Word)),
         }
     }
     out.sort();
@@ -190,5 +226,18 @@ mod tests {
         assert_eq!(Object::parse("repost:42").unwrap(), Object::Repost(42));
         assert!(Object::parse("repost:x").is_err());
         assert_eq!(Object::parse("RT @a: Hello   World https://t.co/x").unwrap(), Object::Text("hello world".into()));
+        assert_eq!(Object::parse("word:Podesta").unwrap(), Object::Word("podesta".into()));
+        assert!(Object::parse("word:two words").is_err() && Object::parse("word:#x").is_err());
+    }
+
+    #[test]
+    fn words_are_the_index_s_words() {
+        let mut p = Post::new(1, "a", 0, "RT @x: Podesta's emails #PodestaEmails https://t.co/Ab1");
+        p.derive_entities_from_text();
+        let w = Object::Word("podesta".into());
+        assert!(w.in_post(&p));
+        assert!(!Object::Word("podestaemails2".into()).in_post(&p));
+        assert!(Object::Word("podestaemails".into()).in_post(&p), "the hashtag's text is a word of the text");
+        assert!(objects_of(&p, &[ObjectKind::Word]).contains(&w));
     }
 }

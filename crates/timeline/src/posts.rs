@@ -37,7 +37,7 @@ impl PostFilter {
     }
 }
 
-const COLUMNS: &[&str] = &[
+pub(crate) const COLUMNS: &[&str] = &[
     "id",
     "id_derived",
     "account",
@@ -51,6 +51,7 @@ const COLUMNS: &[&str] = &[
     "hashtags",
     "urls",
     "domains",
+    "followers",
     "line",
 ];
 
@@ -99,4 +100,26 @@ pub fn sort_posts(posts: &mut [CasePost]) {
             b.source,
         ))
     });
+}
+
+/// The time of every post that `filter`'s range keeps (accounts are not
+/// looked at), reading the time column alone: a baseline for bursts.
+pub fn post_times(case: &Case, filter: &PostFilter) -> Result<Vec<i64>> {
+    let mut out = Vec::new();
+    for s in case.sources()?.into_iter().filter(|s| s.posts > 0) {
+        let file = posts::partition_dir(case.root(), s.id).join(posts::PART_FILE);
+        for batch in posts::stream_batches(&file, Some(&["time"]))? {
+            let batch = batch?;
+            let Some(t) = batch.column(0).as_any().downcast_ref::<arrow_array::TimestampMillisecondArray>() else {
+                continue;
+            };
+            out.extend(
+                t.values()
+                    .iter()
+                    .copied()
+                    .filter(|&t| filter.from_ms.is_none_or(|f| t >= f) && filter.to_ms.is_none_or(|e| t < e)),
+            );
+        }
+    }
+    Ok(out)
 }

@@ -13,6 +13,7 @@ use leaktrace_store::{Case, RunRow, posts};
 use leaktrace_timeline::first::{FirstAppearance, first_appearance};
 use leaktrace_timeline::objects::Object;
 use leaktrace_timeline::posts::{PostFilter, load_posts_where};
+use leaktrace_timeline::select;
 use rustc_hash::FxHashMap;
 
 use crate::charts::Histogram;
@@ -174,16 +175,27 @@ impl Cache {
     }
 
     /// The first appearance and cascade of an object. The posts are read
-    /// again for each new object, keeping only its own (every post of a
-    /// large case with its text would not fit in memory); the last
+    /// again for each new object, only its own (from the rows the search
+    /// index finds, or keeping them as every post streams by: every post of
+    /// a large case with its text would not fit in memory); the last
     /// `CASCADES_KEPT` answers are kept.
     pub fn cascade(&self, case: &Case, object: &Object) -> PageResult<Arc<FirstAppearance>> {
         let key = object.to_string();
         if let Some((_, f)) = self.cascades.lock().expect("cache lock").iter().find(|(k, _)| *k == key) {
             return Ok(f.clone());
         }
-        let posts = load_posts_where(case, &PostFilter::default(), |p| object.in_post(p))?;
-        let f = Arc::new(first_appearance(&posts, object));
+        // Through the search index when it covers the case (only the
+        // object's posts are read), else a pass over every post.
+        let objects = std::slice::from_ref(object);
+        let f = match select::posts_with(case, objects, &PostFilter::default(), false)? {
+            Some(posts) => {
+                let mut f = first_appearance(&posts, object);
+                select::fill_first_texts(case, &mut f)?;
+                f
+            }
+            None => first_appearance(&load_posts_where(case, &PostFilter::default(), |p| object.in_post(p))?, object),
+        };
+        let f = Arc::new(f);
         let mut kept = self.cascades.lock().expect("cache lock");
         kept.retain(|(k, _)| *k != key);
         if kept.len() >= CASCADES_KEPT {

@@ -19,6 +19,7 @@ use crate::data::{Cache, GraphRun};
 use crate::error::WebError;
 use crate::layout::{count, duration, opt_time, standalone, time_s};
 use crate::pages::account::partners;
+use crate::pages::network::{about, label_shares, posting, tests_note};
 use crate::pages::overview::{messages_table, sources_table, verdict_order};
 use crate::pages::timeline::{case_events, events_table, leadlag_runs};
 
@@ -51,6 +52,7 @@ fn heaviest_inside<'g>(g: &'g GraphRun, c: &'g ClusterSummary) -> Vec<(&'g str, 
 fn cluster_section(g: &GraphRun) -> anyhow::Result<Markup> {
     Ok(html! {
         p { "From " (g.title()) ", stored " (g.run.created_at) "." }
+        (tests_note(&g.run.params))
         @for c in g.clusters.iter().take(TOP_CLUSTERS) {
             h3 { "Cluster " (c.id) ": " (c.size) " accounts" }
             dl.kv {
@@ -59,7 +61,11 @@ fn cluster_section(g: &GraphRun) -> anyhow::Result<Markup> {
                 dt { "Co-actions from" } dd { (opt_time(c.first_ms)) " to " (opt_time(c.last_ms)) }
                 @if !c.labels.is_empty() {
                     dt { (g.label.clone().unwrap_or_else(|| "label".into())) }
-                    dd { (c.labels.iter().map(|(v, n)| format!("{v} {n}")).collect::<Vec<_>>().join(", ")) }
+                    dd { (label_shares(c)) }
+                }
+                @if c.profile.is_some() {
+                    dt { "About" } dd { (about(c)) }
+                    dt { "Its accounts' posts" } dd { (posting(c)) }
                 }
                 @if !c.top_objects.is_empty() {
                     dt { "Most shared" }
@@ -68,7 +74,7 @@ fn cluster_section(g: &GraphRun) -> anyhow::Result<Markup> {
             }
             // The heaviest edges inside the cluster, with the posts behind them.
             @for (a, b, net, w) in heaviest_inside(g, c) {
-                p { strong { (a) " – " (b) } " · " (net) ", " (w) " objects" }
+                p { strong { (a) " – " (b) } " · " (net) ", " (w) " objects" (edge_stats(g, a, b, net)) }
                 table {
                     thead { tr { th { "Object" } th { (a) } th { (b) } th.num { "Apart" } } }
                     tbody { @for e in g.evidence(a, b, Some(net)).map_err(WebError::into_anyhow)?.iter().take(EVIDENCE_PER_EDGE) { tr {
@@ -83,6 +89,31 @@ fn cluster_section(g: &GraphRun) -> anyhow::Result<Markup> {
         }
         @if g.clusters.len() > TOP_CLUSTERS { p.muted { (g.clusters.len() - TOP_CLUSTERS) " smaller clusters are in the case." } }
     })
+}
+
+/// ", p 1.0e-3, q 2.4e-3, symmetry 0.50, fast weight 3" of a stored edge, as far as the run has them.
+fn edge_stats(g: &GraphRun, a: &str, b: &str, net: &str) -> String {
+    let Some(e) = g
+        .edges
+        .iter()
+        .find(|e| e.network.name() == net && ((e.source == a && e.target == b) || (e.source == b && e.target == a)))
+    else {
+        return String::new();
+    };
+    let mut out = String::new();
+    if let Some(p) = e.p_value {
+        out.push_str(&format!(", p {p:.1e}"));
+    }
+    if let Some(q) = e.q_value {
+        out.push_str(&format!(", q {q:.1e}"));
+    }
+    if let Some(s) = e.symmetry {
+        out.push_str(&format!(", symmetry {s:.2}"));
+    }
+    if let Some(f) = e.fast_weight {
+        out.push_str(&format!(", fast weight {f}"));
+    }
+    out
 }
 
 /// Render the report of a case.
@@ -136,7 +167,7 @@ pub fn render(case: &Case) -> anyhow::Result<Markup> {
             h2 { "4. Timeline" }
             (charts::activity_of(activity.histogram.as_ref(), &marks, "Posts in the case; red marks are emails, releases and article events in that span"))
             h3 { "Lead and lag" }
-            (leadlag_runs(case, 5).map_err(WebError::into_anyhow)?)
+            (leadlag_runs(case, 5, false).map_err(WebError::into_anyhow)?)
             h3 { "Events" }
             @if evs.is_empty() { p.muted { "No emails, articles or declared events." } } @else { (events_table(&evs, false)) }
             h2 { "5. How to reproduce" }

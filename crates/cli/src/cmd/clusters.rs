@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use leaktrace_coord::Params;
-use leaktrace_coord::cluster::{AccountGraph, ClusterParams, Method, cluster};
+use leaktrace_coord::cluster::{AccountGraph, ClusterParams, ClusterSummary, Method, cluster};
 use leaktrace_coord::export::{self, NodeAttrs};
+use leaktrace_coord::labels::{KINDS, profiles};
 use leaktrace_coord::results::{LabelAgreement, StoredClusters, agreement, save_clusters, write_membership};
 use leaktrace_store::Case;
 
@@ -25,8 +26,12 @@ use crate::text::{rfc3339_ms, thousands};
 ///
 /// Per cluster: its accounts, size, density (share of its account pairs that
 /// are linked), the objects most shared inside it, the time span of its
-/// co-actions, and the distribution of an account label (--label, default
-/// account_category when the case has it). --compare-label KEY measures how
+/// co-actions, the distribution of an account label (--label, default
+/// account_category when the case has it), and what it is about: the
+/// hashtags, words, domains and reposted accounts most distinctive of its
+/// accounts' posts against the rest of the case (log-odds ratio with an
+/// informative Dirichlet prior, Monroe et al. 2008; z >= 1.96), its active
+/// hours (UTC) and its first and last post. --compare-label KEY measures how
 /// well the clusters recover that label (adjusted Rand index and normalised
 /// mutual information over the clustered accounts).
 ///
@@ -43,7 +48,7 @@ pub struct Args {
     /// The case folder.
     pub dir: PathBuf,
     /// Re-compute the networks of this stored coord run.
-    #[arg(long, value_name = "ID", conflicts_with_all = ["network", "window"])]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["network", "window", "rapid_q", "rapid_p"])]
     pub run: Option<i64>,
     #[command(flatten)]
     pub net: NetworkArgs,
@@ -73,6 +78,10 @@ pub struct Args {
     /// Do not store the clustering in the case.
     #[arg(long)]
     pub no_store: bool,
+    /// Do not profile the clusters (distinctive hashtags, words, domains and
+    /// reposted accounts, active hours: one more pass over the posts).
+    #[arg(long)]
+    pub no_profile: bool,
     /// Print the clusters as JSON.
     #[arg(long)]
     pub json: bool,
@@ -102,9 +111,11 @@ pub fn run(args: Args) -> Result<()> {
         None if args.net.given() => Some(args.net.params()?),
         None => bail!("give --network and --window, or --run ID of a stored coord run"),
     };
-    args.engine.spark()?;
+    if let Some(p) = &explicit {
+        args.engine.check(p)?;
+    }
     let case = Case::open(&args.dir)?;
-    let mut params: Params = match explicit {
+    let mut params: Params = match explicit.clone() {
         Some(p) => p,
         None => {
             let id = args.run.expect("checked");
@@ -113,8 +124,9 @@ pub fn run(args: Args) -> Result<()> {
             serde_json::from_value(run.params.clone()).with_context(|| format!("run #{id}: unreadable parameters"))?
         }
     };
-    if args.net.no_evidence {
-        params.evidence = false;
+    if explicit.is_none() {
+        args.net.apply_to_stored(&mut params)?;
+        args.engine.check(&params)?;
     }
     args.net.set_memory();
     let label_key = match &args.label {
@@ -126,7 +138,17 @@ pub fn run(args: Args) -> Result<()> {
     let cparams =
         ClusterParams { method, resolution: args.resolution, min_size: args.min_size.max(1), top_objects: 10 };
     let label_map = label_key.as_deref().map(|k| labels(&case, k)).transpose()?;
-    let clusters = cluster(&result, &graph, &cparams, label_map.as_ref());
+    // The parameters as computed (a window estimate filled in).
+    let params = result.params.clone();
+    let mut clusters = cluster(&result, &graph, &cparams, label_map.as_ref());
+    if !args.no_profile {
+        let cluster_of: HashMap<String, u32> =
+            clusters.clusters.iter().flat_map(|c| c.accounts.iter().map(move |a| (a.clone(), c.id))).collect();
+        let profiles = profiles(&case, &cluster_of, clusters.clusters.len(), TERMS_PER_KIND)?;
+        for (c, p) in clusters.clusters.iter_mut().zip(profiles) {
+            c.profile = Some(p);
+        }
+    }
     let compare = match &args.compare_label {
         Some(k) => Some(LabelAgreement { label: k.clone(), scores: agreement(&result, &clusters, &labels(&case, k)?) }),
         None => None,
@@ -165,30 +187,19 @@ pub fn run(args: Args) -> Result<()> {
         method,
         cparams.resolution
     );
-    for n in &result.networks {
+    super::coord::print_window(&params);
+    let summary = leaktrace_coord::results_summary(&result);
+    for (n, s) in result.networks.iter().zip(summary["networks"].as_array().into_iter().flatten()) {
         println!(
             "  {:<16} {:>12} edges {:>14} evidence rows",
             n.network.name(),
             thousands(n.edges.len() as i64),
             thousands(n.evidence.len() as i64)
         );
+        super::coord::print_network_tests(s, &params);
     }
     for c in clusters.clusters.iter().take(args.top) {
-        let span = match (c.first_ms, c.last_ms) {
-            (Some(a), Some(b)) => format!("{} .. {}", rfc3339_ms(a), rfc3339_ms(b)),
-            _ => "-".into(),
-        };
-        println!("\ncluster {}: {} accounts, density {:.2}, {}", c.id, c.size, c.density, span);
-        let shown: Vec<&str> = c.accounts.iter().take(12).map(String::as_str).collect();
-        println!("  accounts: {}{}", shown.join(", "), if c.size > 12 { ", ..." } else { "" });
-        for (net, obj, n) in c.top_objects.iter().take(3) {
-            let obj: String = obj.chars().take(70).collect();
-            println!("  shared:   {net} {obj:?} ({n} accounts)");
-        }
-        if !c.labels.is_empty() {
-            let l: Vec<String> = c.labels.iter().take(5).map(|(v, n)| format!("{v} {n}")).collect();
-            println!("  {}: {}", label_key.as_deref().unwrap_or("label"), l.join(", "));
-        }
+        print_cluster(c, label_key.as_deref());
     }
     if let Some(LabelAgreement { label, scores }) = &compare {
         println!(
@@ -202,4 +213,51 @@ pub fn run(args: Args) -> Result<()> {
         println!("\nstored as run #{} in {}", r.id, args.dir.join(&r.output).display());
     }
     Ok(())
+}
+
+/// Distinctive terms of a profile shown per kind.
+const TERMS_PER_KIND: usize = 5;
+
+fn print_cluster(c: &ClusterSummary, label_key: Option<&str>) {
+    let span = match (c.first_ms, c.last_ms) {
+        (Some(a), Some(b)) => format!("co-actions {} .. {}", rfc3339_ms(a), rfc3339_ms(b)),
+        _ => "-".into(),
+    };
+    println!("\ncluster {}: {} accounts, density {:.2}, {}", c.id, c.size, c.density, span);
+    let shown: Vec<&str> = c.accounts.iter().take(12).map(String::as_str).collect();
+    println!("  accounts: {}{}", shown.join(", "), if c.size > 12 { ", ..." } else { "" });
+    for (net, obj, n) in c.top_objects.iter().take(3) {
+        let obj: String = obj.chars().take(70).collect();
+        println!("  shared:   {net} {obj:?} ({n} accounts)");
+    }
+    if !c.labels.is_empty() {
+        let l: Vec<String> = c
+            .labels
+            .iter()
+            .take(5)
+            .map(|(v, n)| format!("{v} {n} ({:.0}%)", 100.0 * *n as f64 / c.size.max(1) as f64))
+            .collect();
+        println!("  {}: {}", label_key.unwrap_or("label"), l.join(", "));
+    }
+    if let Some(p) = &c.profile {
+        for kind in KINDS {
+            let terms: Vec<String> =
+                p.of_kind(kind).map(|t| format!("{} ({}, z {:.1})", t.term, t.posts, t.z)).collect();
+            if !terms.is_empty() {
+                let name = if kind == "account" { "reposted" } else { kind };
+                println!("  {name:<9} {}", terms.join(", "));
+            }
+        }
+        let (hours, share) = p.peak_hours();
+        if let (Some(f), Some(l)) = (p.first_post_ms, p.last_post_ms) {
+            println!(
+                "  posts:    {} from {} to {}; half of them in the hours (UTC) {} ({:.0}%)",
+                thousands(p.posts as i64),
+                rfc3339_ms(f),
+                rfc3339_ms(l),
+                hours.iter().map(|h| format!("{h:02}")).collect::<Vec<_>>().join(" "),
+                share * 100.0
+            );
+        }
+    }
 }

@@ -104,7 +104,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let params = args.net.params()?;
     args.net.set_memory();
-    args.engine.spark()?;
+    args.engine.check(&params)?;
     if let Some(out) = &args.out {
         export::Format::from_path(out)?;
     }
@@ -125,6 +125,7 @@ pub fn run(args: Args) -> Result<()> {
     // Everything is written; freeing millions of strings one by one would
     // only delay the exit (a fifth of a co-link run on the IRA sample).
     let posts = result.posts_read;
+    let params = result.params.clone();
     std::mem::forget(result);
     if args.json {
         let mut v = summary;
@@ -134,6 +135,7 @@ pub fn run(args: Args) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
+    print_window(&params);
     println!(
         "{} posts, window {} s, min weight {}{}",
         thousands(posts as i64),
@@ -149,6 +151,7 @@ pub fn run(args: Args) -> Result<()> {
             thousands(n["accounts"].as_i64().unwrap_or(0)),
             thousands(n["evidence"].as_i64().unwrap_or(0)),
         );
+        print_network_tests(n, &params);
     }
     println!("computed in {:.2} s", computed.as_secs_f64());
     if let Some(r) = &run {
@@ -158,4 +161,53 @@ pub fn run(args: Args) -> Result<()> {
         println!("wrote {}", out.display());
     }
     Ok(())
+}
+
+/// The window estimate, when the window was estimated.
+pub fn print_window(params: &leaktrace_coord::Params) {
+    if let Some(a) = &params.window_auto {
+        println!(
+            "window estimated from the data: {} s. Of {} objects acted on twice or more, the {} quickest \
+             (q = {}: by the delay of their second action) passed p = {} of their actions within that time \
+             (its {:.0}th percentile over them, as CooRnet estimates it)",
+            params.window_ms as f64 / 1000.0,
+            thousands(a.objects.unwrap_or(0) as i64),
+            thousands(a.quickest.unwrap_or(0) as i64),
+            a.q,
+            a.p,
+            a.p * 100.0
+        );
+    }
+}
+
+/// What the significance test and the fast window did to one network of a
+/// summary (see `leaktrace_coord::results_summary`).
+pub fn print_network_tests(n: &serde_json::Value, params: &leaktrace_coord::Params) {
+    if let (Some(t), Some(s)) = (n.get("significance"), &params.significance) {
+        println!(
+            "  {:<16} {} of {} edges significant at q <= {} ({} null, {} randomisations, seed {}; \
+             Benjamini-Hochberg over {} pairs that co-acted){}",
+            "",
+            thousands(t["significant"].as_i64().unwrap_or(0)),
+            thousands(t["tested"].as_i64().unwrap_or(0)),
+            s.level,
+            match s.shift_max_ms {
+                Some(d) => format!("shift, at most {} s,", d as f64 / 1000.0),
+                None => s.null.name().to_string(),
+            },
+            thousands(s.randomisations as i64),
+            s.seed,
+            thousands(t["pairs"].as_i64().unwrap_or(0)),
+            if s.flag_only { "; every edge kept, flagged by its q-value" } else { "; the others dropped" }
+        );
+    }
+    if let (Some(f), Some(w)) = (n.get("fast_edges"), params.fast_window_ms) {
+        println!(
+            "  {:<16} fast sub-network: {} edges of weight {}+ within {} s",
+            "",
+            thousands(f.as_i64().unwrap_or(0)),
+            params.min_weight,
+            w as f64 / 1000.0
+        );
+    }
 }

@@ -8,16 +8,19 @@ use leaktrace_ingest::ParseOptions;
 use leaktrace_store::Case;
 use leaktrace_verify::KeyArchive;
 
-use super::{clusters, info, ingest, ingest_mail, search, serve, verify};
+use super::{clusters, info, ingest, ingest_mail, leadlag, search, serve, timeline, verify};
 
 /// The networks the demo clusters on.
 const DEMO_NETWORKS: &str = "co-retweet,co-tweet,co-similar-text,co-link";
 
 /// Sample data compiled into the binary (see examples/README.md for provenance).
 const SAMPLE_TWEETS: (&str, &[u8]) =
-    ("tweets-2016-10-06_07.csv.gz", include_bytes!("../../../../examples/ira/tweets-2016-10-06_07.csv.gz"));
+    ("tweets-2016-10-06_08.csv.gz", include_bytes!("../../../../examples/ira/tweets-2016-10-06_08.csv.gz"));
 const SAMPLE_AUTHORS: (&str, &[u8]) = ("authors.csv", include_bytes!("../../../../examples/ira/authors.csv"));
 const SAMPLE_EMAIL: (&str, &[u8]) = ("zobnin-2017.eml", include_bytes!("../../../../examples/mail/zobnin-2017.eml"));
+/// The release the demo declares (see examples/README.md).
+const SAMPLE_EVENTS: (&str, &[u8]) =
+    ("podesta-2016.csv", include_bytes!("../../../../examples/events/podesta-2016.csv"));
 const SAMPLE_KEY: (&str, &[u8]) = (
     "20161025._domainkey.gmail.com.txt",
     include_bytes!("../../../../examples/mail/20161025._domainkey.gmail.com.txt"),
@@ -27,13 +30,15 @@ const SAMPLE_KEY: (&str, &[u8]) = (
 /// open it in the browser.
 ///
 /// The sample is every tweet that a 35% sample of the Internet Research
-/// Agency accounts published on 6 and 7 October 2016 (FiveThirtyEight's
+/// Agency accounts published on 6, 7 and 8 October 2016 (FiveThirtyEight's
 /// release of the Clemson University data), with the Clemson account
 /// categories, and a real leaked email with the archived DKIM key that
 /// proves it authentic. The demo verifies the email offline, looks for
 /// clusters of accounts that reposted, posted or linked the same things
-/// within ten minutes of each other, and then serves the case (as
-/// `leaktrace serve` does) and prints the URL to open. The case is written
+/// within ten minutes of each other, declares the first release of the
+/// Podesta emails (WikiLeaks, 7 October 2016, about 16:32 ET) and shows who
+/// posted about it and how fast, and then serves the case (as `leaktrace
+/// serve` does) and prints the URL to open. The case is written
 /// to --case (default ./demo-case); running the demo again reuses it and
 /// adds nothing twice.
 #[derive(clap::Args)]
@@ -89,6 +94,9 @@ pub fn run(args: Args) -> Result<()> {
     }
     write_sample(&mail_dir, SAMPLE_EMAIL)?;
     write_sample(&keys_dir, SAMPLE_KEY)?;
+    // Kept in the case folder: the stored runs name it, and a reader can
+    // run the same commands on it.
+    let events = write_sample(&args.case, SAMPLE_EVENTS)?;
     {
         let lock = case.lock_for_write(true, |msg| eprintln!("leaktrace: {msg}"))?;
         ingest::ingest_social(&case, &lock, &tweets, None, &ParseOptions::default(), false, args.quiet)?;
@@ -126,7 +134,7 @@ pub fn run(args: Args) -> Result<()> {
     );
     println!();
     let case = args.case.display().to_string();
-    clusters::run(parsed_clusters_args(&[
+    clusters::run(parsed::<clusters::Args>(&[
         &case,
         "--network",
         DEMO_NETWORKS,
@@ -137,6 +145,30 @@ pub fn run(args: Args) -> Result<()> {
         "--top",
         "5",
     ]))?;
+    println!();
+    println!("== The leak's story: who posted about the declared release, and how fast?");
+    println!();
+    let evs = leaktrace_timeline::declared::read_events(&events)?;
+    for e in &evs {
+        let utc = crate::text::rfc3339_ms(e.time_ms);
+        println!(
+            "Declared {}: {} at {} {} UTC (written {}), {}",
+            e.kind,
+            e.label,
+            &utc[..10],
+            &utc[11..16],
+            e.written,
+            e.source
+        );
+        let objects: Vec<String> = e.objects.iter().map(|o| o.to_string()).collect();
+        println!("  about: {}", objects.join(" "));
+    }
+    let events_arg = format!("events:{}", events.display());
+    let ev_path = events.display().to_string();
+    // The declared event on the case's timeline (the web UI shows it).
+    timeline::run(parsed::<timeline::Args>(&[&case, "--events", &ev_path, "--no-posts", "--limit", "0"]))?;
+    println!();
+    leadlag::run(parsed::<leadlag::Args>(&[&case, "--leader", &events_arg]))?;
     println!();
     println!("Next: draw the network in Gephi with");
     println!("  leaktrace coord {} --network co-retweet --window 10m --out network.gexf", args.case.display());
@@ -152,15 +184,15 @@ pub fn run(args: Args) -> Result<()> {
     serve::serve(&args.case, bind, args.token)
 }
 
-/// `clusters` arguments as the command line gives them: every flag keeps the
-/// default it has there.
-fn parsed_clusters_args(argv: &[&str]) -> clusters::Args {
+/// A command's arguments as the command line gives them: every flag keeps
+/// the default it has there.
+fn parsed<A: clap::Args>(argv: &[&str]) -> A {
     #[derive(clap::Parser)]
-    struct Line {
+    struct Line<A: clap::Args> {
         #[command(flatten)]
-        args: clusters::Args,
+        args: A,
     }
-    <Line as clap::Parser>::try_parse_from(std::iter::once("clusters").chain(argv.iter().copied()))
-        .expect("the demo's clusters flags are valid")
+    <Line<A> as clap::Parser>::try_parse_from(std::iter::once("demo").chain(argv.iter().copied()))
+        .expect("the demo's flags are valid")
         .args
 }

@@ -8,6 +8,7 @@ use leaktrace_timeline::first::{FirstAppearance, first_appearance};
 use leaktrace_timeline::objects::Object;
 use leaktrace_timeline::posts::{PostFilter, load_posts_where};
 use leaktrace_timeline::runs::save_run;
+use leaktrace_timeline::select;
 
 use super::flags::{AnalysisOutput, TimeRange};
 
@@ -21,6 +22,7 @@ use crate::text::{csv_field, duration, rfc3339_ms, thousands};
 ///   #tag              a hashtag (or hashtag:tag)
 ///   domain:HOST       links to a web domain
 ///   repost:ID         a post and every repost of it
+///   word:W            posts whose text has the word W (word:podesta)
 ///   text:…            a text (case, spaces, URLs and a leading "RT @x:" ignored);
 ///                     anything else is taken as a text too
 ///
@@ -29,6 +31,9 @@ use crate::text::{csv_field, duration, rfc3339_ms, thousands};
 /// whole minutes), listed by account then id — then the accounts in the
 /// order they first posted it, with their delay, and the cumulative count
 /// over time. The run is stored in the case under analyses/first/<run-id>/.
+///
+/// The posts are found through the search index (only they are read), or,
+/// when the index does not cover every source, by reading every post.
 ///
 /// Examples:
 ///   leaktrace first mycase https://wikileaks.org/podesta-emails/
@@ -54,8 +59,18 @@ pub fn run(args: Args) -> Result<()> {
     let case = Case::open(&args.dir)?;
     let (from_ms, to_ms) = args.range.bounds()?;
     let filter = PostFilter { from_ms, to_ms, ..Default::default() };
-    let posts = load_posts_where(&case, &filter, |p| object.in_post(p))?;
-    let f = first_appearance(&posts, &object);
+    // Through the index, without texts but those of the first posts.
+    let f = match select::posts_with(&case, std::slice::from_ref(&object), &filter, false)? {
+        Some(posts) => {
+            let mut f = first_appearance(&posts, &object);
+            select::fill_first_texts(&case, &mut f)?;
+            f
+        }
+        None => {
+            super::slow_read_note(&case);
+            first_appearance(&load_posts_where(&case, &filter, |p| object.in_post(p))?, &object)
+        }
+    };
     let csv = accounts_csv(&f);
     let run = if args.output.no_store {
         None

@@ -3,13 +3,19 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use anyhow::{Result, anyhow, bail};
+use std::collections::HashMap;
+
+use anyhow::{Context, Result, anyhow, bail};
+use leaktrace_coord::results::{CLUSTERS_RUN_KIND, load_clusters};
+use leaktrace_search::PostQuery;
 use leaktrace_store::Case;
+use leaktrace_timeline::amplification::{self, Row};
 use leaktrace_timeline::declared::read_events;
-use leaktrace_timeline::leadlag::{Baseline, LeadLag, Leader, Params, lead_lag};
-use leaktrace_timeline::objects::ObjectKind;
-use leaktrace_timeline::posts::{PostFilter, load_posts_where};
+use leaktrace_timeline::leadlag::{Baseline, LeadLag, Leader, Params, lead_lag_of};
+use leaktrace_timeline::objects::{Object, ObjectKind, objects_of};
+use leaktrace_timeline::posts::{CasePost, PostFilter, load_posts_where};
 use leaktrace_timeline::runs::save_run;
+use leaktrace_timeline::select;
 
 use super::flags::{AnalysisOutput, TimeRange};
 
@@ -34,8 +40,20 @@ use crate::text::{csv_field, duration};
 ///               `leaktrace timeline --help`; each event is about the
 ///               objects in its 5th column, else its source URL)
 /// --followers:  ACCOUNT[,ACCOUNT…] or a label, KEY=VALUE
-///               (account_category=RightTroll); the leader's accounts are
-///               never their own followers
+///               (account_category=RightTroll), or all (the default with
+///               events:FILE); the leader's accounts are never their own
+///               followers
+///
+/// With events:FILE, an amplification table too: for each declared event
+/// and each of its objects (and all of them together), the accounts whose
+/// first post on it came at or after the event, their delays, their
+/// audience (followers at that post, when the source has it), how many of
+/// them are in a cluster of the newest clustering run (or --clusters ID),
+/// and the test above for that object. Objects: #hashtag, url:…, domain:…,
+/// word:W (posts whose text has the word), repost:ID, text:….
+///
+/// The posts are found through the search index when it covers the case
+/// (only they are read), else by reading every post.
 ///
 /// The run is stored in the case under analyses/leadlag/<run-id>/ with its
 /// parameters (and a copy of the events file).
@@ -43,6 +61,7 @@ use crate::text::{csv_field, duration};
 /// Examples:
 ///   leaktrace leadlag mycase --leader ten_gop --followers account_category=RightTroll
 ///   leaktrace leadlag mycase --leader events:releases.csv --followers a,b,c --objects url,hashtag
+///   leaktrace leadlag mycase --leader events:examples/events/podesta-2016.csv
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -51,10 +70,14 @@ pub struct Args {
     /// Leader: accounts, or events:FILE.
     #[arg(long, value_name = "SPEC")]
     pub leader: String,
-    /// Followers: accounts, or KEY=VALUE of an account label.
+    /// Followers: accounts, KEY=VALUE of an account label, or all [default with events:FILE].
     #[arg(long, value_name = "SPEC")]
-    pub followers: String,
-    /// Objects compared, comma-separated: url, hashtag, domain, text, repost.
+    pub followers: Option<String>,
+    /// The clustering whose clusters the amplification table counts
+    /// followers in [default: the newest clusters run].
+    #[arg(long, value_name = "ID")]
+    pub clusters: Option<i64>,
+    /// Objects compared, comma-separated: url, hashtag, domain, text, repost, word.
     #[arg(long, value_name = "KINDS", default_value = "url,hashtag,repost")]
     pub objects: String,
     /// Baselines drawn for the test (0: no test).
@@ -108,7 +131,7 @@ pub fn run(args: Args) -> Result<()> {
     for k in args.objects.split(',').filter(|s| !s.trim().is_empty()) {
         objects.push(
             ObjectKind::parse(k)
-                .ok_or_else(|| anyhow!("--objects: unknown kind {k:?} (url, hashtag, domain, text, repost)"))?,
+                .ok_or_else(|| anyhow!("--objects: unknown kind {k:?} (url, hashtag, domain, text, repost, word)"))?,
         );
     }
     let baseline = Baseline::parse(&args.baseline).ok_or_else(|| anyhow!("--baseline: circular-shift or shuffle"))?;
@@ -127,18 +150,41 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => Leader::Accounts(account_set(&case, &args.leader, "--leader")?),
     };
-    let followers = account_set(&case, &args.followers, "--followers")?;
+    let events = matches!(leader, Leader::Events(_));
+    let followers: Option<BTreeSet<String>> = match args.followers.as_deref().map(str::trim) {
+        None | Some("all") if events => None,
+        None | Some("all") => {
+            bail!("--followers: give accounts (a,b,c) or a label (KEY=VALUE); all is for --leader events:FILE")
+        }
+        Some(spec) => Some(account_set(&case, spec, "--followers")?),
+    };
     let params = Params { objects, permutations: args.permutations, seed: args.seed, baseline };
     let (from_ms, to_ms) = args.range.bounds()?;
+    let clusters = if events { cluster_membership(&case, args.clusters)? } else { None };
     let filter = PostFilter { from_ms, to_ms, ..Default::default() };
-    // Only the leader's and the followers' posts matter; the others are
-    // passed over as they are read.
-    let mut wanted = PostFilter { accounts: followers.clone(), ..Default::default() };
-    if let Leader::Accounts(set) = &leader {
-        wanted.accounts.extend(set.iter().cloned());
+    let posts = match indexed_posts(&case, &leader, followers.as_ref(), &params, &filter)? {
+        Some(p) => p,
+        None => {
+            super::slow_read_note(&case);
+            // Only the leader's and the followers' posts matter; the others
+            // are passed over as they are read.
+            let mut wanted = PostFilter { accounts: followers.clone().unwrap_or_default(), ..Default::default() };
+            if let Leader::Accounts(set) = &leader {
+                wanted.accounts.extend(set.iter().cloned());
+            }
+            let event_objects: Vec<Object> = match &leader {
+                Leader::Events(evs) => evs.iter().flat_map(|e| e.objects.iter().cloned()).collect(),
+                Leader::Accounts(_) => Vec::new(),
+            };
+            load_posts_where(&case, &filter, |p| {
+                (followers.is_none() || wanted.keeps(p)) && (!events || event_objects.iter().any(|o| o.in_post(p)))
+            })?
+        }
+    };
+    let mut r = lead_lag_of(&posts, &leader, followers.as_ref(), &params);
+    if let Leader::Events(evs) = &leader {
+        r.amplification = amplification::table(&posts, evs, clusters.as_ref().map(|c| &c.1), &params);
     }
-    let posts = load_posts_where(&case, &filter, |p| wanted.keeps(p))?;
-    let r = lead_lag(&posts, &leader, &followers, &params);
     let csv = pairs_csv(&r);
     let run = if args.output.no_store {
         None
@@ -147,8 +193,9 @@ pub fn run(args: Args) -> Result<()> {
         let p = serde_json::json!({
             "analysis": "leadlag",
             "leader": leader_params,
-            "followers": args.followers,
+            "followers": args.followers.as_deref().unwrap_or("all"),
             "followers_resolved": followers,
+            "clusters_run": clusters.as_ref().map(|c| c.0),
             "params": params,
             "from": args.range.from, "to": args.range.to,
         });
@@ -160,8 +207,125 @@ pub fn run(args: Args) -> Result<()> {
         Some(save_run(&case, &lock, "leadlag", &p, &r, Some(&csv), summary)?)
     };
     super::present(&case, &r, run.as_ref(), args.output.json, args.output.csv.then_some(csv.as_str()), || {
-        print_text(&r)
+        print_text(&r);
+        if !r.amplification.is_empty() {
+            print_amplification(&r.amplification, clusters.as_ref().map(|c| c.0), 12);
+        }
     })
+}
+
+/// The newest clustering run (or run `id`): its id and each clustered
+/// account's cluster.
+pub fn cluster_membership(case: &Case, id: Option<i64>) -> Result<Option<(i64, HashMap<String, u32>)>> {
+    let mut runs: Vec<_> = case.runs()?.into_iter().filter(|r| r.kind == CLUSTERS_RUN_KIND).collect();
+    runs.sort_by_key(|r| std::cmp::Reverse(r.id));
+    let run = match id {
+        Some(id) => {
+            Some(runs.into_iter().find(|r| r.id == id).with_context(|| format!("--clusters: no clusters run #{id}"))?)
+        }
+        None => runs.into_iter().next(),
+    };
+    let Some(run) = run else { return Ok(None) };
+    let Some(doc) = load_clusters(&case.root().join(&run.output))? else { return Ok(None) };
+    let map = doc.clusters.iter().flat_map(|c| c.accounts.iter().map(move |a| (a.clone(), c.id))).collect();
+    Ok(Some((run.id, map)))
+}
+
+/// The posts lead/lag needs, found through the search index: with events,
+/// the posts on their objects; with leader accounts, their posts, then
+/// the followers' posts on the objects those have. `None` when the index
+/// cannot answer (missing, stale, or an object it cannot find).
+fn indexed_posts(
+    case: &Case,
+    leader: &Leader,
+    followers: Option<&BTreeSet<String>>,
+    params: &Params,
+    filter: &PostFilter,
+) -> Result<Option<Vec<CasePost>>> {
+    let Some(ix) = select::index(case)? else { return Ok(None) };
+    // Texts are read only when objects are made from them.
+    let text = match leader {
+        Leader::Events(evs) => evs.iter().any(|e| select::needs_text(&e.objects)),
+        Leader::Accounts(_) => params.objects.iter().any(|k| matches!(k, ObjectKind::Text | ObjectKind::Word)),
+    };
+    let accounts = |s: Option<&BTreeSet<String>>| s.map(|s| s.iter().cloned().collect()).unwrap_or_default();
+    let terms = |objects: &mut dyn Iterator<Item = &Object>| objects.map(select::term_of).collect::<Option<Vec<_>>>();
+    let mut rows = Vec::new();
+    match leader {
+        Leader::Events(evs) => {
+            let Some(any) = terms(&mut evs.iter().flat_map(|e| e.objects.iter())) else { return Ok(None) };
+            rows.extend(ix.post_rows(case, &PostQuery { any, accounts: accounts(followers), query: None })?);
+        }
+        Leader::Accounts(set) => {
+            let mine = ix.post_rows(case, &PostQuery { any: vec![], accounts: accounts(Some(set)), query: None })?;
+            let mut objects: BTreeSet<Object> = BTreeSet::new();
+            for cp in select::read_rows(case, &mine, text)?.iter().filter(|cp| filter.keeps(&cp.post)) {
+                objects.extend(objects_of(&cp.post, &params.objects));
+            }
+            let Some(any) = terms(&mut objects.iter()) else { return Ok(None) };
+            if !any.is_empty() {
+                rows.extend(ix.post_rows(case, &PostQuery { any, accounts: accounts(followers), query: None })?);
+            }
+            rows.extend(mine);
+        }
+    }
+    rows.sort_unstable();
+    rows.dedup();
+    let mut posts = select::read_rows(case, &rows, text)?;
+    posts.retain(|cp| filter.keeps(&cp.post));
+    Ok(Some(posts))
+}
+
+fn print_amplification(rows: &[Row], clusters_run: Option<i64>, shown: usize) {
+    println!(
+        "\nAmplification of the declared events: followers are accounts whose first post on the object came \
+         at or after the event (before: had posted on it already); first and median delay after the event; \
+         audience: their followers at that post; p: the test above, per object"
+    );
+    println!(
+        "  {:<34} {:>9} {:>7} {:>12} {:>12} {:>10} {:>11} {:>7}",
+        "event / object", "followers", "before", "first", "median", "audience", "in clusters", "p"
+    );
+    let mut last_event = "";
+    for r in rows {
+        if r.event != last_event {
+            println!("  {} ({})", r.event, rfc3339_ms(r.event_time_ms));
+            last_event = &r.event;
+        }
+        let what = r.object.as_ref().map_or("any of them".to_string(), |o| o.to_string());
+        let d = r.delays.as_ref();
+        println!(
+            "    {:<32} {:>9} {:>7} {:>12} {:>12} {:>10} {:>11} {:>7}",
+            what.chars().take(32).collect::<String>(),
+            r.followers,
+            r.before,
+            d.map_or("-".into(), |d| duration(d.min as f64)),
+            d.map_or("-".into(), |d| duration(d.median)),
+            r.audience.map_or("-".into(), |a| a.to_string()),
+            match (r.in_clusters, r.followers) {
+                (Some(n), f) if f > 0 => format!("{n} ({:.0}%)", 100.0 * n as f64 / f as f64),
+                (Some(n), _) => n.to_string(),
+                (None, _) => "-".into(),
+            },
+            r.test.as_ref().map_or("-".into(), |t| format!("{:.3}", t.p_value))
+        );
+        for f in r.accounts.iter().take(shown) {
+            println!(
+                "      {:<24} {}  +{}{}",
+                f.account,
+                rfc3339_ms(f.time_ms),
+                duration(f.delay_ms as f64),
+                f.cluster.map(|c| format!("  cluster {c}")).unwrap_or_default()
+            );
+        }
+        if r.accounts.len() > shown {
+            println!("      … {} more (--json)", r.accounts.len() - shown);
+        }
+    }
+    match clusters_run {
+        Some(id) => println!("  (clusters: clustering run #{id})"),
+        None => println!("  (no clustering run in the case: `leaktrace clusters` counts followers in clusters)"),
+    }
 }
 
 fn pairs_csv(r: &LeadLag) -> String {

@@ -43,3 +43,13 @@ pub fn present<T: serde::Serialize>(
     }
     Ok(())
 }
+
+/// Said when an analysis reads every post because the search index does
+/// not cover the case (it would read only the posts it needs).
+pub fn slow_read_note(case: &leaktrace_store::Case) {
+    eprintln!(
+        "leaktrace: the search index does not cover every source of this case, so every post is read; \
+         `leaktrace search {}` brings it up to date (`--reindex` if it was built by another version)",
+        case.root().display()
+    );
+}

@@ -4,14 +4,15 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
-use leaktrace_search::{CaseIndex, DocKind, Request};
+use leaktrace_search::{CaseIndex, DocKind, PostQuery, Request};
 use leaktrace_store::Case;
 use leaktrace_timeline::bursts::{Burst, BurstParams, bucket_counts, bursts};
 use leaktrace_timeline::dates::Claim;
 use leaktrace_timeline::declared::read_events;
 use leaktrace_timeline::events::{self, Event};
-use leaktrace_timeline::posts::{PostFilter, load_posts_where};
+use leaktrace_timeline::posts::{PostFilter, load_posts_where, post_times};
 use leaktrace_timeline::runs::save_run;
+use leaktrace_timeline::select;
 
 use super::flags::{AnalysisOutput, TimeRange};
 use serde::Serialize;
@@ -133,17 +134,39 @@ pub fn run(args: Args) -> Result<()> {
     let mut rows: Vec<Event> = Vec::new();
     let mut burst_out = None;
     if !args.no_posts || args.bursts {
-        // Posts are kept as they stream by only when chosen; with a filter,
-        // the bursts' baseline needs every post's time, and only that.
         let filtered = accounts.is_some() || selected.is_some();
-        let by_account = PostFilter { accounts: accounts.clone().unwrap_or_default(), ..Default::default() };
+        let range = PostFilter { from_ms, to_ms, ..Default::default() };
+        let by_account = PostFilter { accounts: accounts.clone().unwrap_or_default(), ..range.clone() };
+        // With a query or accounts, the index finds the posts and only they
+        // are read; the bursts' baseline then reads every post's time alone.
+        let fast = if filtered {
+            let q = PostQuery {
+                any: Vec::new(),
+                accounts: accounts.iter().flatten().cloned().collect(),
+                query: args.query.clone(),
+            };
+            select::posts(&case, &q, &by_account, true)?
+        } else {
+            None
+        };
+        if filtered && fast.is_none() {
+            super::slow_read_note(&case);
+        }
         let mut all_times: Vec<i64> = Vec::new();
-        let chosen = load_posts_where(&case, &PostFilter { from_ms, to_ms, ..Default::default() }, |p| {
-            if args.bursts && filtered {
-                all_times.push(p.time_ms);
+        let chosen = match fast {
+            Some(p) => {
+                if args.bursts {
+                    all_times = post_times(&case, &range)?;
+                }
+                p
             }
-            by_account.keeps(p) && selected.as_ref().is_none_or(|(posts, _, _)| posts.contains(&p.id))
-        })?;
+            None => load_posts_where(&case, &range, |p| {
+                if args.bursts && filtered {
+                    all_times.push(p.time_ms);
+                }
+                by_account.keeps(p) && selected.as_ref().is_none_or(|(posts, _, _)| posts.contains(&p.id))
+            })?,
+        };
         if args.bursts {
             let params = BurstParams { bucket_ms: parse_bucket(&args.bucket)?, ..Default::default() };
             let times: Vec<i64> = chosen.iter().map(|cp| cp.post.time_ms).collect();

@@ -145,3 +145,33 @@ pub fn load_clusters(dir: &Path) -> Result<Option<StoredClusters>> {
     let bytes = std::fs::read(&p).map_err(io_err(&p))?;
     Ok(Some(serde_json::from_slice(&bytes)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `clusters.json` as leaktrace wrote it before cluster profiles,
+    /// significance and window estimates existed.
+    const OLD: &str = r#"{
+  "agreement": null,
+  "clustering": {"method": "louvain", "min_size": 2, "resolution": 1.0, "top_objects": 10},
+  "clusters": [{"accounts": ["a", "b"], "density": 1.0, "first_ms": 1, "id": 0, "internal_weight": 3.0,
+                "labels": [["LeftTroll", 2]], "last_ms": 2, "size": 2,
+                "top_objects": [["co-retweet", "post 1", 2]]}],
+  "label": "account_category",
+  "networks": {"compat": null, "evidence": true, "min_tokens": 5, "min_weight": 2, "networks": ["co-retweet"],
+               "similarity": 0.8, "sync_max_p": 1e-6, "window_ms": 600000, "window_s": 600.0}
+}"#;
+
+    #[test]
+    fn clusters_stored_before_profiles_still_read() {
+        let c: StoredClusters = serde_json::from_str(OLD).unwrap();
+        assert_eq!(c.clusters[0].accounts, ["a", "b"]);
+        assert!(c.clusters[0].profile.is_none());
+        let p: Params = serde_json::from_value(c.networks.clone()).unwrap();
+        assert_eq!((p.window_ms, p.significance, p.fast_window_ms, p.window_auto), (600_000, None, None, None));
+        // And what is written now reads back whole.
+        let again: StoredClusters = serde_json::from_str(&c.to_json_pretty().unwrap()).unwrap();
+        assert_eq!(again.clusters[0].labels, c.clusters[0].labels);
+    }
+}

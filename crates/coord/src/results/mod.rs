@@ -44,6 +44,9 @@ pub(crate) fn edges_schema() -> SchemaRef {
         Field::new("weight", DataType::Int64, false),
         Field::new("events", DataType::Int64, false),
         Field::new("p_value", DataType::Float64, true),
+        Field::new("q_value", DataType::Float64, true),
+        Field::new("symmetry", DataType::Float64, true),
+        Field::new("fast_weight", DataType::Int64, true),
     ]))
 }
 
@@ -80,6 +83,7 @@ pub fn write_edges_parquet(r: &CoordResult, path: &Path) -> Result<()> {
             let (mut net, mut dir, mut s, mut t) =
                 (StringBuilder::new(), BooleanBuilder::new(), StringBuilder::new(), StringBuilder::new());
             let (mut wt, mut ev, mut p) = (Int64Builder::new(), Int64Builder::new(), Float64Builder::new());
+            let (mut q, mut sym, mut fast) = (Float64Builder::new(), Float64Builder::new(), Int64Builder::new());
             for e in chunk {
                 net.append_value(n.network.name());
                 dir.append_value(n.directed);
@@ -87,7 +91,10 @@ pub fn write_edges_parquet(r: &CoordResult, path: &Path) -> Result<()> {
                 t.append_value(r.account(e.target));
                 wt.append_value(e.weight as i64);
                 ev.append_value(e.events as i64);
-                p.append_option(e.score);
+                p.append_option(e.p_value);
+                q.append_option(e.q_value);
+                sym.append_option(e.symmetry);
+                fast.append_option(e.fast_weight.map(|w| w as i64));
             }
             let cols: Vec<ArrayRef> = vec![
                 Arc::new(net.finish()),
@@ -97,6 +104,9 @@ pub fn write_edges_parquet(r: &CoordResult, path: &Path) -> Result<()> {
                 Arc::new(wt.finish()),
                 Arc::new(ev.finish()),
                 Arc::new(p.finish()),
+                Arc::new(q.finish()),
+                Arc::new(sym.finish()),
+                Arc::new(fast.finish()),
             ];
             w.write(&RecordBatch::try_new(schema.clone(), cols)?)?;
         }
@@ -165,16 +175,27 @@ pub fn summary_json(r: &CoordResult) -> serde_json::Value {
             let mut acc: Vec<u32> = n.edges.iter().flat_map(|e| [e.source, e.target]).collect();
             acc.sort_unstable();
             acc.dedup();
-            json!({
+            let mut v = json!({
                 "network": n.network.name(),
                 "directed": n.directed,
                 "edges": n.edges.len(),
                 "accounts": acc.len(),
                 "evidence": n.evidence.len(),
-            })
+            });
+            if let Some(t) = &n.significance {
+                v["significance"] = json!(t);
+            }
+            if r.params.fast_window_ms.is_some() && n.network != Network::Sync {
+                let fast = n.edges.iter().filter(|e| e.fast_weight.is_some_and(|w| w >= r.params.min_weight)).count();
+                v["fast_edges"] = json!(fast);
+            }
+            v
         })
         .collect();
     let mut v = json!({ "posts": r.posts_read, "networks": nets });
+    if let Some(a) = &r.params.window_auto {
+        v["window_auto"] = json!(a);
+    }
     if let Some(e) = &r.engine {
         v["engine"] = e.clone();
     }
@@ -203,6 +224,10 @@ pub struct StoredEdge {
     pub weight: u64,
     pub events: u64,
     pub p_value: Option<f64>,
+    /// The q-value of `p_value` (runs with `--significance`).
+    pub q_value: Option<f64>,
+    pub symmetry: Option<f64>,
+    pub fast_weight: Option<u64>,
 }
 
 /// The edges of a stored run, and its parameters.
@@ -216,23 +241,27 @@ pub fn load_run(case: &Case, id: i64) -> Result<(RunRow, Vec<StoredEdge>)> {
 }
 
 /// Read an `edges.parquet` written by [`write_edges_parquet`] (coord and
-/// clusters runs both keep one).
+/// clusters runs both keep one). Columns are found by name: tables written
+/// before `q_value`, `symmetry` and `fast_weight` existed read with them empty.
 pub fn read_edges(path: &Path) -> Result<Vec<StoredEdge>> {
     let file = File::open(path).map_err(io_err(path))?;
     let mut out = Vec::new();
     for b in ParquetRecordBatchReaderBuilder::try_new(file)?.build()? {
         let b = b?;
-        let s = |i: usize| b.column(i).as_any().downcast_ref::<StringArray>().cloned();
-        let (net, src, tgt) = (s(0), s(2), s(3));
-        let dir = b.column(1).as_any().downcast_ref::<BooleanArray>().cloned();
-        let wt = b.column(4).as_any().downcast_ref::<Int64Array>().cloned();
-        let ev = b.column(5).as_any().downcast_ref::<Int64Array>().cloned();
-        let pv = b.column(6).as_any().downcast_ref::<Float64Array>().cloned();
+        let col = |name: &str| b.column_by_name(name).cloned();
+        let s = |n: &str| col(n).and_then(|c| c.as_any().downcast_ref::<StringArray>().cloned());
+        let i64s = |n: &str| col(n).and_then(|c| c.as_any().downcast_ref::<Int64Array>().cloned());
+        let f64s = |n: &str| col(n).and_then(|c| c.as_any().downcast_ref::<Float64Array>().cloned());
+        let (net, src, tgt) = (s("network"), s("source"), s("target"));
+        let dir = col("directed").and_then(|c| c.as_any().downcast_ref::<BooleanArray>().cloned());
+        let (wt, ev, pv) = (i64s("weight"), i64s("events"), f64s("p_value"));
+        let (qv, sym, fast) = (f64s("q_value"), f64s("symmetry"), i64s("fast_weight"));
         let (Some(net), Some(dir), Some(src), Some(tgt), Some(wt), Some(ev), Some(pv)) =
             (net, dir, src, tgt, wt, ev, pv)
         else {
             return Err(CoordError::Input(format!("{}: not an edges table", path.display())));
         };
+        let opt_f = |a: &Option<Float64Array>, i: usize| a.as_ref().filter(|a| a.is_valid(i)).map(|a| a.value(i));
         for i in 0..b.num_rows() {
             out.push(StoredEdge {
                 network: Network::parse(net.value(i))
@@ -243,6 +272,9 @@ pub fn read_edges(path: &Path) -> Result<Vec<StoredEdge>> {
                 weight: wt.value(i) as u64,
                 events: ev.value(i) as u64,
                 p_value: pv.is_valid(i).then(|| pv.value(i)),
+                q_value: opt_f(&qv, i),
+                symmetry: opt_f(&sym, i),
+                fast_weight: fast.as_ref().filter(|a| a.is_valid(i)).map(|a| a.value(i) as u64),
             });
         }
     }

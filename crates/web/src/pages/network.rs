@@ -12,6 +12,7 @@ use maud::{Markup, html};
 use serde::{Deserialize, Deserializer};
 
 use leaktrace_coord::cluster::ClusterSummary;
+use leaktrace_coord::labels::{KINDS, Term};
 
 use crate::app::App;
 use crate::data::{GraphRun, run_title};
@@ -251,12 +252,67 @@ fn legend(g: &GraphRun, d: &Drawing<'_>) -> Markup {
     }
 }
 
+/// A cluster's label distribution as shares: "LeftTroll 83% (5)".
+pub fn label_shares(c: &ClusterSummary) -> Markup {
+    html! {
+        @for (k, (v, n)) in c.labels.iter().enumerate() {
+            @if k > 0 { ", " }
+            (v) " " (format!("{:.0}%", 100.0 * *n as f64 / c.size.max(1) as f64)) " " span.muted { "(" (n) ")" }
+        }
+    }
+}
+
+/// What a cluster is about (its profile), for the cluster table and the report.
+pub fn about(c: &ClusterSummary) -> Markup {
+    html! {
+        @if let Some(p) = &c.profile {
+            @for kind in KINDS {
+                @let terms: Vec<&Term> = p.of_kind(kind).take(5).collect();
+                @if !terms.is_empty() {
+                    div {
+                        span.muted { (if kind == "account" { "reposted" } else { kind }) " " }
+                        @for (k, t) in terms.iter().enumerate() {
+                            @if k > 0 { ", " }
+                            span title={ "in " (t.posts) " of its posts; log-odds z " (format!("{:.1}", t.z)) } {
+                                @if kind == "hashtag" { "#" } @if kind == "account" { "@" } (t.term)
+                            }
+                        }
+                    }
+                }
+            }
+        } @else { span.muted { "—" } }
+    }
+}
+
+/// Posts of a cluster's accounts: count, first and last, peak hours.
+pub fn posting(c: &ClusterSummary) -> Markup {
+    html! {
+        @if let Some(p) = &c.profile {
+            @let (hours, share) = p.peak_hours();
+            div { (count(p.posts as i64)) " posts" }
+            div { (active_span(p.first_post_ms, p.last_post_ms)) }
+            @if !hours.is_empty() {
+                div.muted title="The busiest hours holding at least half of the posts" {
+                    "hours (UTC) " (hours.iter().map(|h| format!("{h:02}")).collect::<Vec<_>>().join(" "))
+                    " hold " (format!("{:.0}%", share * 100.0))
+                }
+            }
+        } @else { span.muted { "—" } }
+    }
+}
+
 fn cluster_table(g: &GraphRun) -> Markup {
     html! {
         h2 { "Clusters" }
+        p.muted {
+            "What each cluster is about: its accounts' hashtags, words, domains and reposted accounts that are most "
+            "distinctive against the rest of the case (log-odds ratio with an informative Dirichlet prior, "
+            "Monroe et al. 2008; hover for the count and z-score)."
+        }
         table {
             thead { tr {
-                th { "Cluster" } th.num { "Accounts" } th.num { "Density" } th { "Active" } th { "Top objects" }
+                th { "Cluster" } th.num { "Accounts" } th.num { "Density" } th { "Co-actions" } th { "Top objects" }
+                th { "About" } th { "Posts" }
                 th { @if let Some(l) = &g.label { (l) } @else { "Labels" } }
             } }
             tbody { @for c in &g.clusters { tr {
@@ -270,8 +326,39 @@ fn cluster_table(g: &GraphRun) -> Markup {
                 td { @for (net, obj, n) in c.top_objects.iter().take(3) {
                     div { span.muted { (net) } " " (clip(obj, 120)) " " span.muted { "(" (n) ")" } }
                 } }
-                td { @for (k, (v, n)) in c.labels.iter().enumerate() { @if k > 0 { ", " } (v) " " span.muted { (n) } } }
+                td { (about(c)) }
+                td { (posting(c)) }
+                td { (label_shares(c)) }
             } } }
+        }
+    }
+}
+
+/// How a run's edges were tested and weighed, from its parameters.
+pub fn tests_note(params: &serde_json::Value) -> Markup {
+    let p = params.get("networks").filter(|v| v.is_object()).unwrap_or(params);
+    let sig = &p["significance"];
+    html! {
+        @if let Some(a) = p["window_auto"].as_object() {
+            p.muted {
+                "Window estimated from the data: " (duration(p["window_ms"].as_i64().unwrap_or(0))) " (CooRnet's rapid "
+                "interval: the quickest q = " (a.get("q").and_then(|v| v.as_f64()).unwrap_or(0.0))
+                " of objects, by their second action, passing p = " (a.get("p").and_then(|v| v.as_f64()).unwrap_or(0.0))
+                " of their actions)."
+            }
+        }
+        @if let Some(level) = sig["level"].as_f64() {
+            p.muted {
+                "Edges tested against the " strong { (sig["null"].as_str().unwrap_or("")) } " null model ("
+                @if let Some(d) = sig["shift_max_ms"].as_i64() { "offsets of at most " (duration(d)) ", " }
+                (sig["randomisations"].as_u64().unwrap_or(0)) " randomisations, seed " (sig["seed"].as_u64().unwrap_or(0))
+                "); p-values corrected by Benjamini–Hochberg over the pairs that co-acted; "
+                @if sig["flag_only"].as_bool() == Some(true) { "every edge kept, significant when q ≤ " (level) "." }
+                @else { "only edges with q ≤ " (level) " kept." }
+            }
+        }
+        @if let Some(f) = p["fast_window_ms"].as_i64() {
+            p.muted { "Fast weight: the edge's weight within " (duration(f)) "." }
         }
     }
 }
@@ -368,6 +455,7 @@ pub fn page(app: &App, p: Params) -> PageResult {
                     " " span.muted { "The run has " (count(g.edges.len() as i64)) " edges before these filters." }
                 }
             }
+            (tests_note(&g.run.params))
             @if d.nodes.is_empty() {
                 p.muted { "No edge passes these filters." }
             } @else {
@@ -440,6 +528,9 @@ pub fn edge(app: &App, p: EdgeParams) -> PageResult {
     ev.truncate(MAX_EVIDENCE_ROWS);
     let directed = edges.iter().any(|e| e.directed);
     let p_values = edges.iter().any(|e| e.p_value.is_some());
+    let q_values = edges.iter().any(|e| e.q_value.is_some());
+    let symmetry = edges.iter().any(|e| e.symmetry.is_some());
+    let fast = edges.iter().any(|e| e.fast_weight.is_some());
     let similarity = ev.iter().any(|e| e.similarity.is_some());
     let fragment = p.fragment.as_deref().is_some_and(|f| f == "1" || f == "true");
     let body = html! {
@@ -452,14 +543,21 @@ pub fn edge(app: &App, p: EdgeParams) -> PageResult {
             thead { tr {
                 th { "Network" } @if directed { th { "Direction" } } th.num { "Weight" } th.num { "Events" }
                 @if p_values { th.num { "p-value" } }
+                @if q_values { th.num title="Benjamini–Hochberg, over the pairs that co-acted" { "q-value" } }
+                @if symmetry { th.num title="The smaller account's distinct posts behind the edge over the larger's (1: balanced)" { "Symmetry" } }
+                @if fast { th.num title="Weight within the run's fast window" { "Fast weight" } }
             } }
             tbody { @for e in &edges { tr {
                 td { (e.network.name()) }
                 @if directed { td { @if e.directed { (e.source) " → " (e.target) } @else { "both" } } }
                 td.num { (e.weight) } td.num { (e.events) }
                 @if p_values { td.num { @if let Some(pv) = e.p_value { (format!("{pv:.2e}")) } } }
+                @if q_values { td.num { @if let Some(q) = e.q_value { (format!("{q:.2e}")) } } }
+                @if symmetry { td.num { @if let Some(x) = e.symmetry { (format!("{x:.2}")) } } }
+                @if fast { td.num { @if let Some(f) = e.fast_weight { (f) } } }
             } } }
         }
+        (tests_note(&g.run.params))
         h3 { "Co-actions" }
         @if ev.is_empty() {
             p.muted { "No co-actions stored for this edge (the run kept no evidence)." }
@@ -505,6 +603,9 @@ mod tests {
             weight,
             events: weight * 2,
             p_value: None,
+            q_value: None,
+            symmetry: None,
+            fast_weight: None,
         }
     }
 

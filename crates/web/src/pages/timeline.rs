@@ -136,7 +136,8 @@ fn cascade(app: &App, case: &Case, spec: &str, evs: &[Event]) -> PageResult {
 }
 
 /// The stored lead/lag runs, newest first, as delay charts.
-pub fn leadlag_runs(case: &Case, max: usize) -> PageResult {
+/// With `link`, accounts link to their pages (not in the report, which links nowhere).
+pub fn leadlag_runs(case: &Case, max: usize, link: bool) -> PageResult {
     let mut runs: Vec<RunRow> = case.runs()?.into_iter().filter(|r| r.kind == "leadlag").collect();
     runs.sort_by_key(|r| std::cmp::Reverse(r.id));
     Ok(html! {
@@ -165,8 +166,69 @@ pub fn leadlag_runs(case: &Case, max: usize) -> PageResult {
                 }
             }
             (charts::delays(&delays, "Delay from the leader's first action to each follower's, per object"))
+            @if let Some(rows) = doc["amplification"].as_array().filter(|a| !a.is_empty()) {
+                (amplification_table(rows, run.params["clusters_run"].as_i64(), link))
+            }
         }
     })
+}
+
+/// A stored lead/lag run's amplification table (declared events as leader):
+/// per event and object, who followed and how fast.
+pub fn amplification_table(rows: &[serde_json::Value], clusters_run: Option<i64>, link: bool) -> Markup {
+    let object = |r: &serde_json::Value| match r["object"].as_object() {
+        Some(o) => format!(
+            "{}:{}",
+            o.get("type").and_then(|v| v.as_str()).unwrap_or(""),
+            o.get("value").map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_default()
+        ),
+        None => "any of them".to_string(),
+    };
+    let ms = |v: &serde_json::Value| v.as_f64().map(|x| duration(x as i64)).unwrap_or_else(|| "—".into());
+    html! {
+        h4 { "Amplification of the declared events" }
+        p.muted {
+            "Followers: accounts whose first post on the object came at or after the event; "
+            "before: accounts that had posted on it already. p: the followers' median |delay| against baselines "
+            "that move each account's time to a random point (circularly) in the span of the reactions."
+            @if let Some(id) = clusters_run { " In clusters: of clustering run #" (id) "." }
+        }
+        table {
+            thead { tr {
+                th { "Event" } th { "Object" } th.num { "Followers" } th.num { "Before" } th.num { "First" }
+                th.num { "Median delay" } th.num { "Audience" } th.num { "In clusters" } th.num { "p" }
+            } }
+            tbody { @for r in rows { tr {
+                td { (r["event"].as_str().unwrap_or("")) br; span.muted { (time(r["event_time_ms"].as_i64().unwrap_or(0))) } }
+                td.mono { (object(r)) }
+                td.num { (r["followers"].as_u64().unwrap_or(0)) }
+                td.num { (r["before"].as_u64().unwrap_or(0)) }
+                td.num { (ms(&r["delays"]["min"])) }
+                td.num { (ms(&r["delays"]["median"])) }
+                td.num { @if let Some(a) = r["audience"].as_i64() { (count(a)) } @else { "—" } }
+                td.num {
+                    @match (r["in_clusters"].as_u64(), r["followers"].as_u64()) {
+                        (Some(n), Some(f)) if f > 0 => { (n) " (" (format!("{:.0}%", 100.0 * n as f64 / f as f64)) ")" },
+                        (Some(n), _) => { (n) },
+                        _ => { "—" },
+                    }
+                }
+                td.num { @if let Some(p) = r["test"]["p_value"].as_f64() { (format!("{p:.3}")) } @else { "—" } }
+            } } }
+        }
+        @for r in rows.iter().filter(|r| r["accounts"].as_array().is_some_and(|a| !a.is_empty())) {
+            p {
+                strong { (r["event"].as_str().unwrap_or("")) } " (" (object(r)) "): "
+                @for (k, f) in r["accounts"].as_array().into_iter().flatten().take(40).enumerate() {
+                    @if k > 0 { ", " }
+                    @let account = f["account"].as_str().unwrap_or("");
+                    @if link { (account_link(account)) } @else { (account) }
+                    " " span.muted { "+" (duration(f["delay_ms"].as_i64().unwrap_or(0)))
+                        @if let Some(c) = f["cluster"].as_u64() { ", cluster " (c) } }
+                }
+            }
+        }
+    }
 }
 
 fn leader_line(params: &serde_json::Value) -> String {
@@ -201,7 +263,7 @@ pub fn page(app: &App, p: Params) -> PageResult {
             }
             @if let Some(c) = cascade_html { (c) }
             h2 { "Lead and lag" }
-            (leadlag_runs(&case, 3)?)
+            (leadlag_runs(&case, 3, true)?)
             h2 { "Events" }
             @if evs.is_empty() {
                 p.muted { "No emails, articles or declared events yet. Declared events (a release, a statement) come from "

@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use leaktrace_coord::spark::SparkOptions;
-use leaktrace_coord::{Compat, CoordResult, Network, Params, compute, parse_duration};
+use leaktrace_coord::{
+    Compat, CoordResult, Network, NullModel, Params, Significance, WindowAuto, compute, parse_duration,
+};
 use leaktrace_store::Case;
 
 /// What a network is: which actions, within which window, kept how.
@@ -19,9 +21,22 @@ pub struct NetworkArgs {
     /// co-domain, co-hashtag, co-mention, co-reply, sync, co-image.
     #[arg(long, value_name = "NAME[,NAME...]")]
     pub network: Vec<String>,
-    /// Time window: seconds (60, 60s) or 10m, 1h, 2d (for sync: the bucket size).
-    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    /// Time window: seconds (60, 60s) or 10m, 1h, 2d (for sync: the bucket
+    /// size), or auto: estimated from the data as CooRnet does (see --rapid-q).
+    #[arg(long, value_name = "DURATION|auto", allow_hyphen_values = true)]
     pub window: Option<String>,
+    /// --window auto: keep the quickest Q share of objects, by the delay of
+    /// their second action.
+    #[arg(long, value_name = "Q", default_value_t = 0.1)]
+    pub rapid_q: f64,
+    /// --window auto: the window is the P quantile, over those objects, of
+    /// the time they take to pass the share P of their actions.
+    #[arg(long, value_name = "P", default_value_t = 0.5)]
+    pub rapid_p: f64,
+    /// Also weigh each edge within this narrower window (the fast
+    /// sub-network: edges whose fast weight reaches --min-weight).
+    #[arg(long, value_name = "DURATION")]
+    pub fast_window: Option<String>,
     /// Drop edges lighter than this.
     #[arg(long, value_name = "K", default_value_t = 2)]
     pub min_weight: u64,
@@ -48,6 +63,66 @@ pub struct NetworkArgs {
     /// Memory for the table of account pairs (512M, 8G) [default: half the memory available].
     #[arg(long, value_name = "SIZE", value_parser = crate::text::parse_size)]
     pub memory: Option<u64>,
+    #[command(flatten)]
+    pub significance: SignificanceArgs,
+}
+
+/// Testing edges against chance.
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Significance (is an edge more than chance?)")]
+pub struct SignificanceArgs {
+    /// Test every edge against a null model and keep those whose q-value
+    /// (Benjamini–Hochberg over the pairs that co-acted) is at most P.
+    #[arg(long, value_name = "P")]
+    pub significance: Option<f64>,
+    /// The null model: swap (who acted on what, shuffled; each account's
+    /// number of actions and each object's actions over time kept) or shift
+    /// (each account's times moved circularly by one random offset).
+    #[arg(long, value_name = "MODEL", default_value = "swap")]
+    pub null: String,
+    /// shift: move each account by at most this (60m, 1d) instead of around
+    /// the whole span of the network's actions.
+    #[arg(long, value_name = "DURATION")]
+    pub shift_max: Option<String>,
+    /// Randomisations of the null model (p-values are at least 1 / (R + 1)).
+    #[arg(long, value_name = "R", default_value_t = 1000)]
+    pub randomisations: u32,
+    /// Seed of the randomisations (the same seed gives the same p-values).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Keep every edge with its p- and q-value instead of dropping the
+    /// edges that are not significant.
+    #[arg(long)]
+    pub flag: bool,
+}
+
+impl SignificanceArgs {
+    fn params(&self) -> Result<Option<Significance>> {
+        let null = NullModel::parse(&self.null)
+            .with_context(|| format!("unknown --null {:?}; use swap or shift", self.null))?;
+        let Some(level) = self.significance else {
+            let given = [
+                (self.null != "swap").then_some("--null"),
+                (self.randomisations != 1000).then_some("--randomisations"),
+                (self.seed != 1).then_some("--seed"),
+                self.flag.then_some("--flag"),
+                self.shift_max.as_ref().map(|_| "--shift-max"),
+            ];
+            if let Some(flag) = given.into_iter().flatten().next() {
+                bail!("{flag} is for --significance P");
+            }
+            return Ok(None);
+        };
+        let shift_max_ms = self.shift_max.as_deref().map(parse_duration).transpose().context("--shift-max")?;
+        Ok(Some(Significance {
+            level,
+            null,
+            randomisations: self.randomisations,
+            seed: self.seed,
+            flag_only: self.flag,
+            shift_max_ms,
+        }))
+    }
 }
 
 impl NetworkArgs {
@@ -61,9 +136,13 @@ impl NetworkArgs {
         if self.network.is_empty() {
             bail!("give --network NAME[,NAME...] (see `leaktrace coord --help` for the networks)");
         }
-        let Some(window) = &self.window else { bail!("give --window DURATION (60, 60s, 10m, 1h, 2d)") };
+        let Some(window) = &self.window else { bail!("give --window DURATION (60, 60s, 10m, 1h, 2d, auto)") };
         let networks = Network::parse_list(&self.network.join(","))?;
-        let window_ms = parse_duration(window)?;
+        let auto = window.trim() == "auto";
+        let window_ms = if auto { 0 } else { parse_duration(window)? };
+        if !auto && (self.rapid_q != 0.1 || self.rapid_p != 0.5) {
+            bail!("--rapid-q and --rapid-p are for --window auto");
+        }
         let compat = match self.compat.as_deref() {
             None => None,
             Some("qut") => Some(Compat::Qut),
@@ -73,12 +152,15 @@ impl NetworkArgs {
             Some(Compat::Qut) => Params::qut(networks, window_ms, self.min_weight),
             None => Params::new(networks, window_ms),
         };
-        self.apply(&mut p);
+        self.apply(&mut p)?;
+        if auto {
+            p.window_auto = Some(WindowAuto::new(self.rapid_q, self.rapid_p));
+        }
         p.validate()?;
         Ok(p)
     }
 
-    fn apply(&self, p: &mut Params) {
+    fn apply(&self, p: &mut Params) -> Result<()> {
         p.min_weight = self.min_weight;
         p.similarity = self.similarity;
         if let Some(n) = self.min_tokens {
@@ -87,6 +169,25 @@ impl NetworkArgs {
         p.sync_max_p = self.sync_p;
         p.image_distance = self.image_distance;
         p.evidence = !self.no_evidence;
+        p.fast_window_ms = self.fast_window.as_deref().map(parse_duration).transpose().context("--fast-window")?;
+        p.significance = self.significance.params()?;
+        Ok(())
+    }
+
+    /// Flags that change a stored run's parameters when it is computed
+    /// again (`clusters --run ID`): significance and the fast window.
+    pub fn apply_to_stored(&self, p: &mut Params) -> Result<()> {
+        if self.no_evidence {
+            p.evidence = false;
+        }
+        if let Some(f) = &self.fast_window {
+            p.fast_window_ms = Some(parse_duration(f).context("--fast-window")?);
+        }
+        if let Some(s) = self.significance.params()? {
+            p.significance = Some(s);
+        }
+        p.validate()?;
+        Ok(())
     }
 
     /// Settings that do not change the result.
@@ -157,6 +258,14 @@ impl EngineArgs {
             }
             other => bail!("unknown --engine {other:?}; use native or spark"),
         }
+    }
+
+    /// Refuse, before any work, parameters the chosen engine cannot honour.
+    pub fn check(&self, params: &Params) -> Result<()> {
+        if self.spark()?.is_some() {
+            leaktrace_coord::spark::refuse_native_only(params)?;
+        }
+        Ok(())
     }
 
     /// Compute the networks of `params` with the chosen engine. Spark's
