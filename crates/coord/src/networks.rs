@@ -457,7 +457,7 @@ fn image_network(t: &PostTable, params: &Params) -> Result<NetworkResult> {
         let objects = run.chunk_by(|x, y| x.1 == y.1).count() as u64;
         if objects >= params.min_weight {
             let (s, tg) = engine::unpair(run[0].0);
-            edges.push(Edge { source: s, target: tg, weight: objects, events: run.len() as u64, score: None });
+            edges.push(Edge::new(s, tg, objects, run.len() as u64));
         }
     }
     let mut labels: FxHashMap<i64, u32> = FxHashMap::default();
@@ -486,7 +486,7 @@ fn image_network(t: &PostTable, params: &Params) -> Result<NetworkResult> {
             });
         }
     }
-    Ok(NetworkResult { network: Network::CoImage, directed: false, edges, objects, evidence })
+    Ok(NetworkResult { network: Network::CoImage, directed: false, edges, objects, evidence, significance: None })
 }
 
 /// Poisson upper tail P(X ≥ k) for mean `lambda`.
