@@ -33,19 +33,21 @@ fn sorted_lines(path: &Path) -> Vec<String> {
     lines
 }
 
-/// Two CSV edge rows agree: every column exactly, except the sync p-value
-/// (the last column), which may differ in its last bits (the job's Python
-/// computes the same sum in the same order, but its log/exp can round
-/// differently): relative difference at most 1e-12.
+/// Two CSV edge rows agree: every column exactly, except that the sync
+/// p-value (the `p_value` column, followed by q-value, symmetry and fast
+/// weight) may differ in its last bits (the job's Python computes the same
+/// sum in the same order, but its log/exp can round differently): a number
+/// may differ from the native one by a relative 1e-12 at most.
 fn same_edge(a: &str, b: &str) -> bool {
     let (a, b): (Vec<&str>, Vec<&str>) = (a.split(',').collect(), b.split(',').collect());
-    if a.len() != b.len() || a[..a.len() - 1] != b[..b.len() - 1] {
-        return false;
-    }
-    match (a.last().unwrap().parse::<f64>(), b.last().unwrap().parse::<f64>()) {
-        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-12 * x.abs().max(y.abs()),
-        _ => a.last() == b.last(),
-    }
+    a.len() == b.len()
+        && a.iter().zip(&b).all(|(x, y)| {
+            x == y
+                || match (x.parse::<f64>(), y.parse::<f64>()) {
+                    (Ok(x), Ok(y)) => (x - y).abs() <= 1e-12 * x.abs().max(y.abs()),
+                    _ => false,
+                }
+        })
 }
 
 /// The stored run's evidence as sorted rows.
