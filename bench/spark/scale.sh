@@ -13,7 +13,8 @@
 #   SIZES="5000000" WORK=/tmp/leaktrace-spark bench/spark/scale.sh
 #   Environment: LEAKTRACE_BIN (default: cargo build --release), SIZES,
 #   WORK, ENGINES (default "native local standalone"), WORKER_MEMORY (4g),
-#   SHUFFLE_PARTITIONS (default: Spark's own, 200), MIN_WEIGHT (1).
+#   SHUFFLE_PARTITIONS (default: Spark's own, 200), MIN_WEIGHT (1),
+#   SPARK_CONF (space-separated K=V, each given as --conf, e.g. spark.driver.memory=6g).
 #
 # Peak memory: of leaktrace and everything it started (GNU time; on local[2]
 # that is the whole Spark job), and for the standalone cluster also the
@@ -32,6 +33,7 @@ spark_home=$(python3 -c 'import os, pyspark; print(os.path.dirname(pyspark.__fil
 export SPARK_LOCAL_IP=127.0.0.1
 conf=()
 [ -n "${SHUFFLE_PARTITIONS:-}" ] && conf+=(--conf "spark.sql.shuffle.partitions=$SHUFFLE_PARTITIONS")
+for kv in ${SPARK_CONF:-}; do conf+=(--conf "$kv"); done
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 -- "-$p" 2>/dev/null || true; done; }

@@ -62,7 +62,13 @@ fn coordination(g: &GraphRun, account: &str) -> Markup {
     }
 }
 
+/// The account page, kept for the same account and parameters while the case is unchanged.
 pub fn page(app: &App, name: String, q: Params) -> PageResult {
+    let key = format!("account {name:?} {q:?}");
+    app.cache.page(app.dir(), key, || make(app, name, q))
+}
+
+fn make(app: &App, name: String, q: Params) -> PageResult {
     let case = app.case()?;
     let activity = app.cache.activity(&case)?;
     let Some((key, display, times)) = activity.find(&name) else {

@@ -382,7 +382,13 @@ fn no_runs(app: &App) -> PageResult {
     ))
 }
 
+/// The network page, kept for the same parameters while the case is unchanged.
 pub fn page(app: &App, p: Params) -> PageResult {
+    let key = format!("network {p:?}");
+    app.cache.page(app.dir(), key, || make(app, p))
+}
+
+fn make(app: &App, p: Params) -> PageResult {
     let case = app.case()?;
     let runs = app.cache.graph_runs(&case)?;
     let g = match p.run {

@@ -89,7 +89,13 @@ fn form(p: &Params) -> Markup {
     }
 }
 
+/// The search page, kept for the same parameters while the case is unchanged.
 pub fn page(app: &App, p: Params) -> PageResult {
+    let key = format!("search {p:?}");
+    app.cache.page(app.dir(), key, || make(app, p))
+}
+
+fn make(app: &App, p: Params) -> PageResult {
     let title = if p.q.is_empty() { "Search".to_string() } else { format!("Search: {}", p.q) };
     if p.q.trim().is_empty() {
         return Ok(shell(&title, "/search", html! { h1 { "Search" } (form(&p)) }));

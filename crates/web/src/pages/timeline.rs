@@ -241,7 +241,13 @@ fn leader_line(params: &serde_json::Value) -> String {
     format!("leader {leader} → followers {}", s("followers"))
 }
 
+/// The timeline page, kept for the same parameters while the case is unchanged.
 pub fn page(app: &App, p: Params) -> PageResult {
+    let key = format!("timeline {p:?}");
+    app.cache.page(app.dir(), key, || make(app, p))
+}
+
+fn make(app: &App, p: Params) -> PageResult {
     let case = app.case()?;
     let activity = app.cache.activity(&case)?;
     let evs = case_events(&case)?;
