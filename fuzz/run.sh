@@ -6,6 +6,7 @@
 #
 # usage: fuzz/run.sh [SECONDS-PER-TARGET] [TARGET...]   (default 60 s, every target)
 #        RUNS=1000000 fuzz/run.sh 0 [TARGET...]          (a number of executions instead of a time)
+#        RUNS=1000000 fuzz/run.sh 300 [TARGET...]        (a million executions or 300 s, whichever comes first)
 # Needs cargo-fuzz (cargo install cargo-fuzz) and a nightly toolchain, or a
 # stable one with RUSTC_BOOTSTRAP=1 for the sanitizer flags (used when no
 # nightly is installed).
@@ -16,7 +17,10 @@ shift || true
 fuzz() {
   if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then cargo +nightly fuzz "$@"; else RUSTC_BOOTSTRAP=1 cargo fuzz "$@"; fi
 }
-if [ -n "${RUNS:-}" ]; then limit=(-runs="$RUNS"); else limit=(-max_total_time="$secs"); fi
+# RUNS and a time together: whichever comes first (0 s: no time limit).
+limit=()
+[ -n "${RUNS:-}" ] && limit+=(-runs="$RUNS")
+[ "$secs" != 0 ] && limit+=(-max_total_time="$secs")
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(fuzz list); fi
 seed() { # seed TARGET FILE...
   local dest=corpus/$1
