@@ -266,7 +266,10 @@ fn record_post(m: &Meta, raw: &RawValue, line: u64) -> Result<Post, String> {
         }
         POST => {}
         other => {
-            return Err(format!("a {} record, not a post or repost", if other.is_empty() { "typeless" } else { other }));
+            return Err(format!(
+                "a {} record, not a post or repost",
+                if other.is_empty() { "typeless" } else { other }
+            ));
         }
     }
     p.language = r.langs.as_ref().and_then(|l| l.first()).filter(|l| !l.is_empty()).cloned();
