@@ -9,13 +9,18 @@
 #        RUNS=1000000 fuzz/run.sh 300 [TARGET...]        (a million executions or 300 s, whichever comes first)
 # Needs cargo-fuzz (cargo install cargo-fuzz) and a nightly toolchain, or a
 # stable one with RUSTC_BOOTSTRAP=1 for the sanitizer flags (used when no
-# nightly is installed).
+# nightly is installed, or with FUZZ_STABLE=1: a build made that way is not
+# rebuilt).
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-60}
 shift || true
 fuzz() {
-  if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then cargo +nightly fuzz "$@"; else RUSTC_BOOTSTRAP=1 cargo fuzz "$@"; fi
+  if [ "${FUZZ_STABLE:-0}" != 1 ] && rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    cargo +nightly fuzz "$@"
+  else
+    RUSTC_BOOTSTRAP=1 cargo fuzz "$@"
+  fi
 }
 # RUNS and a time together: whichever comes first (0 s: no time limit).
 limit=()
