@@ -12,49 +12,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
-
 use crate::declared::DeclaredEvent;
-use crate::leadlag::{Leader, Params, Test, lead_lag_of};
+pub use crate::leadlag::{Follower, Row};
+use crate::leadlag::{Leader, Params, lead_lag_of};
 use crate::objects::Object;
 use crate::posts::CasePost;
-use crate::stats::{Summary, summarize};
-
-/// One account's first post on the object (or on any of the event's objects).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Follower {
-    pub account: String,
-    pub time_ms: i64,
-    pub delay_ms: i64,
-    pub post: i64,
-    pub audience: Option<i64>,
-    /// Its cluster in the clustering compared with, if it is in one.
-    pub cluster: Option<u32>,
-}
-
-/// One line of the amplification table.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Row {
-    pub event: String,
-    pub event_time_ms: i64,
-    /// Where the events file says the event is documented.
-    pub event_source: String,
-    /// The object; `None`: any of the event's objects.
-    pub object: Option<Object>,
-    /// Accounts whose first post on it came at or after the event.
-    pub followers: usize,
-    /// Accounts that had posted on it before the event.
-    pub before: usize,
-    /// Delays of the followers.
-    pub delays: Option<Summary>,
-    /// Sum of the followers' audiences, where the source has them.
-    pub audience: Option<i64>,
-    /// Followers in a coordinated cluster, when a clustering was given.
-    pub in_clusters: Option<usize>,
-    pub test: Option<Test>,
-    /// The followers, earliest first (for the "any" row; empty for objects).
-    pub accounts: Vec<Follower>,
-}
+use crate::stats::summarize;
 
 /// The amplification table of `events` over `posts` (which must hold every
 /// post on the events' objects). `clusters` maps accounts to the cluster

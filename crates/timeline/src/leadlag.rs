@@ -139,7 +139,7 @@ pub struct LeadLag {
     /// objects, who followed, how fast, how many of them in a coordinated
     /// cluster, and the test (see [`crate::amplification`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub amplification: Vec<crate::amplification::Row>,
+    pub amplification: Vec<Row>,
 }
 
 fn matches_account(set: &BTreeSet<String>, cp: &CasePost) -> bool {
@@ -340,4 +340,43 @@ pub(crate) fn permutation_test(pairs: &[Pair], step: i64, params: &Params) -> Te
         baseline_p05: q(0.05),
         step_ms: step,
     }
+}
+// The amplification table's rows (`crate::amplification` computes them;
+// they are declared here, with the lead/lag result that carries them, so
+// that the two modules import one way).
+
+/// One account's first post on the object (or on any of the event's objects).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Follower {
+    pub account: String,
+    pub time_ms: i64,
+    pub delay_ms: i64,
+    pub post: i64,
+    pub audience: Option<i64>,
+    /// Its cluster in the clustering compared with, if it is in one.
+    pub cluster: Option<u32>,
+}
+
+/// One line of the amplification table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Row {
+    pub event: String,
+    pub event_time_ms: i64,
+    /// Where the events file says the event is documented.
+    pub event_source: String,
+    /// The object; `None`: any of the event's objects.
+    pub object: Option<Object>,
+    /// Accounts whose first post on it came at or after the event.
+    pub followers: usize,
+    /// Accounts that had posted on it before the event.
+    pub before: usize,
+    /// Delays of the followers.
+    pub delays: Option<Summary>,
+    /// Sum of the followers' audiences, where the source has them.
+    pub audience: Option<i64>,
+    /// Followers in a coordinated cluster, when a clustering was given.
+    pub in_clusters: Option<usize>,
+    pub test: Option<Test>,
+    /// The followers, earliest first (for the "any" row; empty for objects).
+    pub accounts: Vec<Follower>,
 }
