@@ -126,7 +126,7 @@ impl GraphRun {
 #[derive(Default)]
 pub struct Cache {
     /// The overview page, with the state of the catalog it was made from.
-    overview: Mutex<Option<(CatalogStamp, maud::Markup)>>,
+    overview: Mutex<Vec<KeptPage>>,
     activity: OnceLock<Arc<Activity>>,
     /// The most recently asked cascades, newest last.
     cascades: Mutex<Vec<(String, Arc<FirstAppearance>)>>,
@@ -135,7 +135,45 @@ pub struct Cache {
     /// (network drawings, search results), keyed by the request's
     /// parameters, with the state of the catalog each was made from; the
     /// most recently asked `PAGES_KEPT`, newest last.
-    pages: Mutex<Vec<(String, CatalogStamp, maud::Markup)>>,
+    pages: Mutex<Vec<KeptPage>>,
+}
+
+/// A page as made, by its key, with the state of the catalog it was made from.
+type KeptPage = (String, CatalogStamp, maud::Markup);
+
+/// The page `key` names from `slot` if the catalog is as it was when the
+/// page was made; else `make` makes it, and it is kept (errors and pages
+/// over `max_bytes` are not) as the newest of at most `capacity`, the least
+/// recently asked going first.
+fn kept(
+    slot: &Mutex<Vec<KeptPage>>,
+    capacity: usize,
+    max_bytes: usize,
+    dir: &Path,
+    key: String,
+    make: impl FnOnce() -> PageResult<maud::Markup>,
+) -> PageResult<maud::Markup> {
+    let stamp = CatalogStamp::of(dir);
+    {
+        let mut pages = slot.lock().expect("cache lock");
+        if let Some(i) = pages.iter().position(|(k, s, _)| *k == key && *s == stamp) {
+            let hit = pages.remove(i);
+            let page = hit.2.clone();
+            pages.push(hit);
+            return Ok(page);
+        }
+    }
+    let page = make()?;
+    if page.0.len() <= max_bytes {
+        // The stamp taken before making it: a change meanwhile is seen next time.
+        let mut pages = slot.lock().expect("cache lock");
+        pages.retain(|(k, _, _)| *k != key);
+        if pages.len() >= capacity {
+            pages.remove(0);
+        }
+        pages.push((key, stamp, page.clone()));
+    }
+    Ok(page)
 }
 
 /// Pages kept by [`Cache::page`] (a network page of 1,000 accounts is about
@@ -165,16 +203,7 @@ impl Cache {
     /// else `make` makes it and it is kept. (On a case of millions of posts
     /// the overview's counts took half a second per request.)
     pub fn overview(&self, dir: &Path, make: impl FnOnce() -> PageResult<maud::Markup>) -> PageResult<maud::Markup> {
-        let stamp = CatalogStamp::of(dir);
-        if let Some((s, page)) = &*self.overview.lock().expect("cache lock")
-            && *s == stamp
-        {
-            return Ok(page.clone());
-        }
-        let page = make()?;
-        // The stamp taken before making it: a change meanwhile is seen next time.
-        *self.overview.lock().expect("cache lock") = Some((stamp, page.clone()));
-        Ok(page)
+        kept(&self.overview, 1, usize::MAX, dir, String::new(), make)
     }
 
     /// The page `key` names as last made, if the catalog has not changed
@@ -188,26 +217,7 @@ impl Cache {
         key: String,
         make: impl FnOnce() -> PageResult<maud::Markup>,
     ) -> PageResult<maud::Markup> {
-        let stamp = CatalogStamp::of(dir);
-        {
-            let mut pages = self.pages.lock().expect("cache lock");
-            if let Some(i) = pages.iter().position(|(k, s, _)| *k == key && *s == stamp) {
-                let hit = pages.remove(i);
-                let page = hit.2.clone();
-                pages.push(hit);
-                return Ok(page);
-            }
-        }
-        let page = make()?;
-        if page.0.len() <= MAX_KEPT_PAGE_BYTES {
-            let mut pages = self.pages.lock().expect("cache lock");
-            pages.retain(|(k, _, _)| *k != key);
-            if pages.len() >= PAGES_KEPT {
-                pages.remove(0);
-            }
-            pages.push((key, stamp, page.clone()));
-        }
-        Ok(page)
+        kept(&self.pages, PAGES_KEPT, MAX_KEPT_PAGE_BYTES, dir, key, make)
     }
 
     pub fn activity(&self, case: &Case) -> PageResult<Arc<Activity>> {
