@@ -49,7 +49,15 @@ else
         "first|https://example.org/0"
         "first|repost:1000000000099"
         "timeline|--query|url:\"https://example.org/99\""
+        "leadlag|--leader|events:$work/release-1.csv"
+        "leadlag|--leader|events:$work/release-2.csv"
     )
+    # A declared release an hour before https://example.org/99's first
+    # post (2016-03-08 12:01:02 UTC in the 50M posts of make_synthetic.py), about
+    # that URL, and about it and the 15,791 reposts of one post.
+    head='time,kind,label,source,objects'
+    printf '%s\n%s\n' "$head" '2016-03-08T12:00:00Z,release,synthetic release,https://example.org/99,url:https://example.org/99' >"$work/release-1.csv"
+    printf '%s\n%s\n' "$head" '2016-03-08T12:00:00Z,release,synthetic release,https://example.org/99,url:https://example.org/99 repost:1000000000099' >"$work/release-2.csv"
 fi
 # Best wall seconds and its peak MiB over $runs runs; the JSON of the last.
 measure() {
