@@ -67,6 +67,12 @@ LIST_COLUMN = {"co-link": "urls", "co-domain": "domains", "co-hashtag": "hashtag
 # network name holds it).
 # Shuffle partitions per core of the master when the user sets none (see main).
 SHUFFLE_PARTITIONS_PER_CORE = 4
+# Below this many posts adaptive query execution is turned off (unless the
+# user's --conf sets it): re-planning at every stage is then most of the
+# time (the demo's 7,285 posts, every network on local[2]: 116 s with it,
+# 85 s without, the same edges), and there is no skew or partition size for
+# it to correct (the job splits hot objects itself).
+ADAPTIVE_MIN_POSTS = 1000000
 OWN_PIPELINE = ("co-similar-text", "sync", "co-image")
 SEP = "\x01"
 
@@ -1019,6 +1025,9 @@ class Job:
         df = df.withColumn("first", F.col("first_rid").isNull() | (F.col("rid") == F.col("first_rid")))
         df = df.withColumn("shared", F.col("first_rid").isNotNull()).drop("first_rid", "n", "account_name")
         self.posts = self.persist(df)
+        key = "spark.sql.adaptive.enabled"
+        if rows < ADAPTIVE_MIN_POSTS and spark.conf.get(key, None) is None:
+            spark.conf.set(key, "false")
 
     def persist(self, df):
         df = df.persist(self.SL.MEMORY_AND_DISK)
@@ -1614,6 +1623,7 @@ class Job:
                 "app_id": sc.applicationId,
                 "hot_object_actions": self.H,
                 "shuffle_partitions": int(self.spark.conf.get("spark.sql.shuffle.partitions")),
+                "adaptive": self.spark.conf.get("spark.sql.adaptive.enabled") == "true",
             },
             "metrics": stage_metrics(sc),
             "seconds": round(time.time() - t0, 3),
