@@ -26,9 +26,13 @@ use tfhe_ntt::prime64::Plan;
 /// take moduli under 2^62; 2^32 | p − 1 allows transforms up to 2^31 long).
 const PRIMES: [u64; 3] = [0x3fff_ffee_0000_0001, 0x3fff_ffb4_0000_0001, 0x3fff_ffa0_0000_0001];
 
-/// Below this many words in the smaller operand of every product, dashu's
-/// own multiplication (Karatsuba, Toom-3) is used.
-pub(super) const THRESHOLD: usize = 1024;
+/// Below this many words in the smaller operand of some product, dashu's own
+/// multiplication (schoolbook, Karatsuba) is used. Low: a single balanced
+/// product breaks even with dashu's near 1000 words, but the half-gcd's
+/// products come four or eight to a group, share their transforms and are
+/// unbalanced, and the whole recovery of the 1024-bit pair measured 17.3 s
+/// CPU with 1024 here, 14.4 s with 128, 13.5 s with 64 and no better below.
+pub(super) const THRESHOLD: usize = 64;
 
 /// Plans by log2 of the transform length. A plan holds four tables of
 /// twiddle factors as long as the transform, and making one costs more than a
@@ -285,6 +289,8 @@ mod tests {
         for (k, &(la, lb)) in [
             (THRESHOLD, THRESHOLD),
             (THRESHOLD + 1, 3 * THRESHOLD),
+            (THRESHOLD, 50_000),
+            (1000, 1000),
             (4000, 4000),
             (8192, 8192),
             (8193, 100),
