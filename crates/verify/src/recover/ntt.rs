@@ -34,21 +34,40 @@ const PRIMES: [u64; 3] = [0x3fff_ffee_0000_0001, 0x3fff_ffb4_0000_0001, 0x3fff_f
 /// CPU with 1024 here, 14.4 s with 128, 13.5 s with 64 and no better below.
 pub(super) const THRESHOLD: usize = 64;
 
-/// Plans by log2 of the transform length. A plan holds four tables of
-/// twiddle factors as long as the transform, and making one costs more than a
-/// transform, so they are kept.
+/// Transforms up to this long keep their plans for the life of the process
+/// (about 100 MB for all of them together).
+const KEEP_PLANS_UP_TO: usize = 1 << 19;
+
+/// Plans for transforms of length n. A plan holds four tables of twiddle
+/// factors as long as the transform (96 bytes a coefficient for the three
+/// primes) and making one costs more than a transform, so they are kept: all
+/// up to KEEP_PLANS_UP_TO long, and of the longer ones (200 MB at 2^21, the
+/// top of a 2048-bit key's gcd) only the last used, which bounds the memory
+/// they take at a cost of a few per cent of the time.
 fn plans(n: usize) -> Arc<[Plan; 3]> {
-    static PLANS: Mutex<Vec<Option<Arc<[Plan; 3]>>>> = Mutex::new(Vec::new());
+    static SMALL: Mutex<Vec<Option<Arc<[Plan; 3]>>>> = Mutex::new(Vec::new());
+    static LARGE: Mutex<Option<(usize, Arc<[Plan; 3]>)>> = Mutex::new(None);
+    let make =
+        || Arc::new(PRIMES.map(|p| Plan::try_new(n, p).expect("2n divides p - 1 for every transform length used")));
+    if n > KEEP_PLANS_UP_TO {
+        let mut large = LARGE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((m, p)) = large.as_ref()
+            && *m == n
+        {
+            return p.clone();
+        }
+        // The old plan goes before the new one is made.
+        *large = None;
+        let p = make();
+        *large = Some((n, p.clone()));
+        return p;
+    }
     let log = n.trailing_zeros() as usize;
-    let mut cache = PLANS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut cache = SMALL.lock().unwrap_or_else(|e| e.into_inner());
     if cache.len() <= log {
         cache.resize(log + 1, None);
     }
-    cache[log]
-        .get_or_insert_with(|| {
-            Arc::new(PRIMES.map(|p| Plan::try_new(n, p).expect("2n divides p - 1 for every transform length used")))
-        })
-        .clone()
+    cache[log].get_or_insert_with(make).clone()
 }
 
 /// a · w mod p for a fixed w < p with w' = ⌊w · 2^64 / p⌋ (Shoup), p < 2^63.
