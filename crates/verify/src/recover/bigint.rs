@@ -3,9 +3,10 @@
 //! Written here because no crate we can link offers one: dashu-int, num-bigint
 //! and ibig have Lehmer or binary gcds (quadratic: hours at 134M bits), GMP
 //! (rug) and malachite are LGPL, which a statically linked Apache-2.0 binary
-//! cannot take. The arithmetic underneath is dashu-int's (MIT OR Apache-2.0,
-//! pure Rust, NTT multiplication and divide-and-conquer division); this file
-//! adds only the half-gcd recursion on top of it.
+//! cannot take. The numbers are dashu-int's (MIT OR Apache-2.0, pure Rust),
+//! and so are the small products, the additions and the divisions; the large
+//! products, where the time goes, are [`super::ntt`]'s, which transforms each
+//! operand of a matrix step once. This file adds the half-gcd recursion.
 //!
 //! The recursion follows Möller, "On Schönhage's algorithm and subquadratic
 //! integer gcd computation" (Math. Comp. 77, 2008): reduce the top half of
