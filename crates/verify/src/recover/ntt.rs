@@ -41,26 +41,32 @@ const KEEP_PLANS_UP_TO: usize = 1 << 19;
 /// Plans for transforms of length n. A plan holds four tables of twiddle
 /// factors as long as the transform (96 bytes a coefficient for the three
 /// primes) and making one costs more than a transform, so they are kept: all
-/// up to KEEP_PLANS_UP_TO long, and of the longer ones (200 MB at 2^21, the
-/// top of a 2048-bit key's gcd) only the last used, which bounds the memory
-/// they take at a cost of a few per cent of the time.
+/// up to KEEP_PLANS_UP_TO long, shared by all threads, and of the longer ones
+/// (200 MB at 2^21, the top of a 2048-bit key's gcd) only the last one each
+/// thread used, which bounds the memory they take at a cost of a few per cent
+/// of the time (per thread: groups recovered in parallel do not take each
+/// other's plan away).
 fn plans(n: usize) -> Arc<[Plan; 3]> {
     static SMALL: Mutex<Vec<Option<Arc<[Plan; 3]>>>> = Mutex::new(Vec::new());
-    static LARGE: Mutex<Option<(usize, Arc<[Plan; 3]>)>> = Mutex::new(None);
+    thread_local! {
+        static LARGE: std::cell::RefCell<Option<(usize, Arc<[Plan; 3]>)>> = const { std::cell::RefCell::new(None) };
+    }
     let make =
         || Arc::new(PRIMES.map(|p| Plan::try_new(n, p).expect("2n divides p - 1 for every transform length used")));
     if n > KEEP_PLANS_UP_TO {
-        let mut large = LARGE.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((m, p)) = large.as_ref()
-            && *m == n
-        {
-            return p.clone();
-        }
-        // The old plan goes before the new one is made.
-        *large = None;
-        let p = make();
-        *large = Some((n, p.clone()));
-        return p;
+        return LARGE.with(|large| {
+            let mut large = large.borrow_mut();
+            if let Some((m, p)) = large.as_ref()
+                && *m == n
+            {
+                return p.clone();
+            }
+            // The old plan goes before the new one is made.
+            *large = None;
+            let p = make();
+            *large = Some((n, p.clone()));
+            p
+        });
     }
     let log = n.trailing_zeros() as usize;
     let mut cache = SMALL.lock().unwrap_or_else(|e| e.into_inner());
