@@ -3,9 +3,10 @@
 //! Written here because no crate we can link offers one: dashu-int, num-bigint
 //! and ibig have Lehmer or binary gcds (quadratic: hours at 134M bits), GMP
 //! (rug) and malachite are LGPL, which a statically linked Apache-2.0 binary
-//! cannot take. The arithmetic underneath is dashu-int's (MIT OR Apache-2.0,
-//! pure Rust, NTT multiplication and divide-and-conquer division); this file
-//! adds only the half-gcd recursion on top of it.
+//! cannot take. The numbers are dashu-int's (MIT OR Apache-2.0, pure Rust),
+//! and so are the small products, the additions and the divisions; the large
+//! products, where the time goes, are [`super::ntt`]'s, which transforms each
+//! operand of a matrix step once. This file adds the half-gcd recursion.
 //!
 //! The recursion follows Möller, "On Schönhage's algorithm and subquadratic
 //! integer gcd computation" (Math. Comp. 77, 2008): reduce the top half of
@@ -19,6 +20,8 @@
 use dashu_base::BitTest;
 use dashu_int::ops::{DivRem, Gcd};
 use dashu_int::{IBig, UBig};
+
+use super::ntt;
 
 /// Below this many bits, the half-gcd runs word-sized Lehmer steps.
 const HGCD_THRESHOLD: usize = 64 * 40;
@@ -42,9 +45,22 @@ impl Mat {
         Mat { m: [[UBig::ONE, UBig::ZERO], [UBig::ZERO, UBig::ONE]], neg: false }
     }
 
+    /// self · o: eight products of eight numbers, each transformed once.
     fn mul(&self, o: &Mat) -> Mat {
-        let e = |i: usize, j: usize| &self.m[i][0] * &o.m[0][j] + &self.m[i][1] * &o.m[1][j];
-        Mat { m: [[e(0, 0), e(0, 1)], [e(1, 0), e(1, 1)]], neg: self.neg != o.neg }
+        let [[a, b], [c, d]] = &self.m;
+        let [[e, f], [g, h]] = &o.m;
+        let r = ntt::sums_of_products(
+            &[a, b, c, d, e, f, g, h],
+            &[
+                &[(0, 4, false), (1, 6, false)],
+                &[(0, 5, false), (1, 7, false)],
+                &[(2, 4, false), (3, 6, false)],
+                &[(2, 5, false), (3, 7, false)],
+            ],
+        );
+        let mut r = r.into_iter().map(|x| UBig::try_from(x).expect("products of non-negative entries"));
+        let mut next = || r.next().unwrap_or_default();
+        Mat { m: [[next(), next()], [next(), next()]], neg: self.neg != o.neg }
     }
 
     /// self · [[q,1],[1,0]].
@@ -62,9 +78,12 @@ impl Mat {
     /// either would be negative.
     fn apply_inverse_split(&self, hi: (UBig, UBig), a0: &UBig, b0: &UBig, p: usize) -> Option<(UBig, UBig)> {
         let [[m00, m01], [m10, m11]] = &self.m;
-        let (p1, q1) = (IBig::from(m11 * a0), IBig::from(m01 * b0));
-        let (r1, s1) = (IBig::from(m00 * b0), IBig::from(m10 * a0));
-        let (da, db) = if self.neg { (q1 - p1, s1 - r1) } else { (p1 - q1, r1 - s1) };
+        // M⁻¹ = ±[[m11, −m01], [−m10, m00]]: four products over six numbers.
+        let n = self.neg;
+        let mut d =
+            ntt::sums_of_products(&[m00, m01, m10, m11, a0, b0], &[&[(3, 4, n), (1, 5, !n)], &[(0, 5, n), (2, 4, !n)]])
+                .into_iter();
+        let (da, db) = (d.next().unwrap_or_default(), d.next().unwrap_or_default());
         let alpha = IBig::from(hi.0 << p) + da;
         let beta = IBig::from(hi.1 << p) + db;
         Some((UBig::try_from(alpha).ok()?, UBig::try_from(beta).ok()?))
@@ -136,8 +155,11 @@ fn finish(mut m: Mat, mut a: UBig, mut b: UBig, s: usize) -> (Mat, UBig, UBig) {
     (m, a, b)
 }
 
-/// For a > b: M and (α, β) with (a, b) = M (α, β) and α ≥ 2^s > β.
-fn hgcd(a: UBig, b: UBig, s: usize) -> (Mat, UBig, UBig) {
+/// For a > b: M and (α, β) with (a, b) = M (α, β) and α ≥ 2^s > β. Without
+/// `want` (the caller needs only α and β) M is not formed and the matrix
+/// returned means nothing: the product of the two halves' matrices, the
+/// largest one here, is never computed.
+fn hgcd(a: UBig, b: UBig, s: usize, want: bool) -> (Mat, UBig, UBig) {
     let n = a.bit_len();
     if b.bit_len() <= s {
         return (Mat::identity(), a, b);
@@ -152,11 +174,13 @@ fn hgcd(a: UBig, b: UBig, s: usize) -> (Mat, UBig, UBig) {
     if d > 2 * MARGIN + 64 {
         let (a0, a1) = a.clone().split_bits(s);
         let (b0, b1) = b.clone().split_bits(s);
-        let (m1, x1, y1) = hgcd(a1, b1, d / 2 + 1 + MARGIN);
+        let (m1, x1, y1) = hgcd(a1, b1, d / 2 + 1 + MARGIN, true);
         if let Some((x, y)) = m1.apply_inverse_split((x1, y1), &a0, &b0, s)
             && x > y
         {
-            m = m1;
+            if want {
+                m = m1;
+            }
             a = x;
             b = y;
         }
@@ -171,11 +195,13 @@ fn hgcd(a: UBig, b: UBig, s: usize) -> (Mat, UBig, UBig) {
         let p2 = a.bit_len().saturating_sub(2 * dd);
         let (a0, a1) = a.clone().split_bits(p2);
         let (b0, b1) = b.clone().split_bits(p2);
-        let (m2, x1, y1) = hgcd(a1, b1, dd + 1 + MARGIN);
+        let (m2, x1, y1) = hgcd(a1, b1, dd + 1 + MARGIN, true);
         if let Some((x, y)) = m2.apply_inverse_split((x1, y1), &a0, &b0, p2)
             && x > y
         {
-            m = m.mul(&m2);
+            if want {
+                m = m.mul(&m2);
+            }
             a = x;
             b = y;
         }
@@ -199,7 +225,7 @@ pub fn gcd(a: UBig, b: UBig) -> UBig {
             continue;
         }
         let s = a.bit_len() / 2 + 1;
-        let (_, x, y) = hgcd(a, b, s);
+        let (_, x, y) = hgcd(a, b, s, false);
         if y == UBig::ZERO {
             // Equal inputs (or one a multiple of the other) end the
             // reduction with nothing left: x is the gcd.
@@ -241,6 +267,19 @@ mod tests {
             assert!((&want % &g) == UBig::ZERO);
             assert_eq!(gcd(a.clone(), b.clone()), want, "seed {seed}, {bits} bits");
             assert_eq!(gcd(b, a), want, "seed {seed}, swapped");
+        }
+    }
+
+    #[test]
+    fn agrees_with_lehmer_where_the_products_go_through_the_transforms() {
+        // Large enough that the matrices' products take ntt's transforms (over
+        // ntt::THRESHOLD words) at the top levels and dashu's below.
+        for (seed, bits) in [(1u64, 150_000usize), (2, 500_000), (3, 1_200_000)] {
+            let g = rnd(1000 * seed as usize, seed + 77) + UBig::ONE;
+            let a = rnd(bits, seed * 2 + 101) * &g;
+            let b = rnd(bits - 3, seed * 2 + 102) * &g;
+            let want = (&a).gcd(&b);
+            assert_eq!(gcd(a, b), want, "{bits} bits");
         }
     }
 
