@@ -55,7 +55,8 @@ pub enum KeysCommand {
 /// neither can a selector with one signature.
 ///
 /// Cost: a 2048-bit key means numbers of 134 million bits; one pair takes
-/// minutes on one core. Selectors are worked on in parallel.
+/// about half a minute of one core and 700 MB of memory. Selectors are
+/// worked on in parallel.
 ///
 /// Examples:
 ///   leaktrace keys recover leak.mbox --out recovered-keys.txt
