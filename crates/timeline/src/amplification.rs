@@ -14,72 +14,91 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::declared::DeclaredEvent;
 pub use crate::leadlag::{Follower, Row};
-use crate::leadlag::{Leader, Params, lead_lag_of};
+use crate::leadlag::{LeadLag, Leader, Params, lead_lag_of};
 use crate::objects::Object;
 use crate::posts::CasePost;
 use crate::stats::summarize;
 
 /// The amplification table of `events` over `posts` (which must hold every
 /// post on the events' objects). `clusters` maps accounts to the cluster
-/// of a coordination run, when one is compared.
+/// of a coordination run, when one is compared. `whole`, when given, is
+/// the lead/lag of all `events` with every account following
+/// ([`lead_lag_of`] with no follower set, the same `params`): with one
+/// event, the row of all its objects is that result, not computed again.
+/// Rows are computed in parallel and come in the events' order.
 pub fn table(
     posts: &[CasePost],
     events: &[DeclaredEvent],
     clusters: Option<&HashMap<String, u32>>,
     params: &Params,
+    whole: Option<&LeadLag>,
 ) -> Vec<Row> {
-    let mut out = Vec::new();
+    use rayon::prelude::*;
+    let mut jobs: Vec<(&DeclaredEvent, Option<Object>)> = Vec::new();
     for e in events {
-        let mut targets: Vec<Option<Object>> = e.objects.iter().cloned().map(Some).collect();
+        jobs.extend(e.objects.iter().cloned().map(|o| (e, Some(o))));
         if e.objects.len() > 1 {
-            targets.push(None);
+            jobs.push((e, None));
         }
-        for target in targets {
+    }
+    jobs.into_par_iter()
+        .map(|(e, target)| {
             let objects = match &target {
                 Some(o) => vec![o.clone()],
                 None => e.objects.clone(),
             };
-            let ev = DeclaredEvent { objects, ..e.clone() };
-            let r = lead_lag_of(posts, &Leader::Events(vec![ev]), None, params);
-            // Each account's first pair (on any of the objects).
-            let mut first: BTreeMap<&str, &crate::leadlag::Pair> = BTreeMap::new();
-            for p in &r.pairs {
-                let slot = first.entry(&p.follower).or_insert(p);
-                if (p.follower_time_ms, p.follower_post) < (slot.follower_time_ms, slot.follower_post) {
-                    *slot = p;
+            let reuse = whole.filter(|_| events.len() == 1 && objects == e.objects);
+            let computed;
+            let r = match reuse {
+                Some(r) => r,
+                None => {
+                    let ev = DeclaredEvent { objects, ..e.clone() };
+                    computed = lead_lag_of(posts, &Leader::Events(vec![ev]), None, params);
+                    &computed
                 }
-            }
-            let mut accounts: Vec<Follower> = first
-                .values()
-                .map(|p| Follower {
-                    account: p.follower.clone(),
-                    time_ms: p.follower_time_ms,
-                    delay_ms: p.delay_ms,
-                    post: p.follower_post,
-                    audience: p.follower_audience,
-                    cluster: clusters.and_then(|c| c.get(&p.follower).copied()),
-                })
-                .collect();
-            accounts.sort_by(|a, b| (a.delay_ms, &a.account).cmp(&(b.delay_ms, &b.account)));
-            let (after, before): (Vec<Follower>, Vec<Follower>) = accounts.into_iter().partition(|f| f.delay_ms >= 0);
-            let delays: Vec<i64> = after.iter().map(|f| f.delay_ms).collect();
-            let audiences: Vec<i64> = after.iter().filter_map(|f| f.audience).collect();
-            out.push(Row {
-                event: e.label.clone(),
-                event_time_ms: e.time_ms,
-                event_source: e.source.clone(),
-                followers: after.len(),
-                before: before.len(),
-                delays: summarize(&delays),
-                audience: (!audiences.is_empty()).then(|| audiences.iter().sum()),
-                in_clusters: clusters.map(|_| after.iter().filter(|f| f.cluster.is_some()).count()),
-                test: r.test,
-                accounts: if target.is_none() || e.objects.len() == 1 { after } else { Vec::new() },
-                object: target,
-            });
+            };
+            row(e, target, r, clusters)
+        })
+        .collect()
+}
+
+fn row(e: &DeclaredEvent, target: Option<Object>, r: &LeadLag, clusters: Option<&HashMap<String, u32>>) -> Row {
+    // Each account's first pair (on any of the objects).
+    let mut first: BTreeMap<&str, &crate::leadlag::Pair> = BTreeMap::new();
+    for p in &r.pairs {
+        let slot = first.entry(&p.follower).or_insert(p);
+        if (p.follower_time_ms, p.follower_post) < (slot.follower_time_ms, slot.follower_post) {
+            *slot = p;
         }
     }
-    out
+    let mut accounts: Vec<Follower> = first
+        .values()
+        .map(|p| Follower {
+            account: p.follower.clone(),
+            time_ms: p.follower_time_ms,
+            delay_ms: p.delay_ms,
+            post: p.follower_post,
+            audience: p.follower_audience,
+            cluster: clusters.and_then(|c| c.get(&p.follower).copied()),
+        })
+        .collect();
+    accounts.sort_by(|a, b| (a.delay_ms, &a.account).cmp(&(b.delay_ms, &b.account)));
+    let (after, before): (Vec<Follower>, Vec<Follower>) = accounts.into_iter().partition(|f| f.delay_ms >= 0);
+    let delays: Vec<i64> = after.iter().map(|f| f.delay_ms).collect();
+    let audiences: Vec<i64> = after.iter().filter_map(|f| f.audience).collect();
+    Row {
+        event: e.label.clone(),
+        event_time_ms: e.time_ms,
+        event_source: e.source.clone(),
+        followers: after.len(),
+        before: before.len(),
+        delays: summarize(&delays),
+        audience: (!audiences.is_empty()).then(|| audiences.iter().sum()),
+        in_clusters: clusters.map(|_| after.iter().filter(|f| f.cluster.is_some()).count()),
+        test: r.test.clone(),
+        accounts: if target.is_none() || e.objects.len() == 1 { after } else { Vec::new() },
+        object: target,
+    }
 }
 
 #[cfg(test)]
@@ -120,7 +139,10 @@ mod tests {
         ];
         let clusters = HashMap::from([("a".to_string(), 0), ("d".to_string(), 1)]);
         let params = Params { permutations: 99, ..Default::default() };
-        let rows = table(&posts, &[event(&["#leak", "word:leak"])], Some(&clusters), &params);
+        let events = [event(&["#leak", "word:leak"])];
+        let rows = table(&posts, &events, Some(&clusters), &params, None);
+        let whole = lead_lag_of(&posts, &Leader::Events(events.to_vec()), None, &params);
+        assert_eq!(table(&posts, &events, Some(&clusters), &params, Some(&whole)), rows, "the whole reused");
         assert_eq!(rows.len(), 3, "one row per object and one for any of them");
         let tag = &rows[0];
         assert_eq!(tag.object, Some(Object::Hashtag("leak".into())));

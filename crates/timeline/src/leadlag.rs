@@ -30,7 +30,7 @@ use crate::declared::DeclaredEvent;
 use crate::first::resolution_ms;
 use crate::objects::{Object, ObjectKind, objects_of};
 use crate::posts::CasePost;
-use crate::rng::SplitMix64;
+use crate::rng::{Below, SplitMix64};
 use crate::stats::{Summary, median_in_place, summarize};
 
 /// Who leads.
@@ -273,10 +273,9 @@ pub fn lead_lag_of(
     }
 }
 
-fn median_abs(pairs: &[(i64, i64)], follower_times: &[i64], buf: &mut Vec<i64>) -> f64 {
-    buf.clear();
-    buf.extend(pairs.iter().zip(follower_times).map(|(&(lt, _), &ft)| (ft - lt).abs()));
-    // Selection, not a sort: this runs once per baseline draw.
+/// The median of `buf` (not empty), reordering it: a selection, not a
+/// sort, since this runs once per baseline draw.
+fn median_of(buf: &mut [i64]) -> f64 {
     let n = buf.len();
     let (_, &mut hi, _) = buf.select_nth_unstable(n / 2);
     if !n.is_multiple_of(2) {
@@ -286,7 +285,19 @@ fn median_abs(pairs: &[(i64, i64)], follower_times: &[i64], buf: &mut Vec<i64>) 
     (lo as f64 + hi as f64) / 2.0
 }
 
+fn median_abs(pairs: &[(i64, i64)], follower_times: &[i64], buf: &mut Vec<i64>) -> f64 {
+    buf.clear();
+    buf.extend(pairs.iter().zip(follower_times).map(|(&(lt, _), &ft)| (ft - lt).abs()));
+    median_of(buf)
+}
+
+/// Baseline draws whose offsets are drawn together (in the generator's
+/// order, so that a seed gives the same draws as one at a time) and then
+/// measured in parallel.
+const DRAWS_AT_ONCE: usize = 32;
+
 pub(crate) fn permutation_test(pairs: &[Pair], step: i64, params: &Params) -> Test {
+    use rayon::prelude::*;
     // (leader time, follower index) per pair, follower times apart.
     let mut follower_ix: BTreeMap<&str, usize> = BTreeMap::new();
     for p in pairs {
@@ -305,21 +316,49 @@ pub(crate) fn permutation_test(pairs: &[Pair], step: i64, params: &Params) -> Te
     let span = slots * step;
     let mut rng = SplitMix64::new(params.seed);
     let mut stats = Vec::with_capacity(params.permutations as usize);
-    let mut shifted = ft.clone();
-    for _ in 0..params.permutations {
-        match params.baseline {
-            Baseline::CircularShift => {
-                let offsets: Vec<i64> = (0..follower_ix.len()).map(|_| rng.below(slots as u64) as i64 * step).collect();
-                for (i, &(_, f)) in lt.iter().enumerate() {
-                    shifted[i] = lo + (ft[i] - lo + offsets[f as usize]).rem_euclid(span);
+    match params.baseline {
+        Baseline::CircularShift => {
+            // A follower's time t moves to lo + (t - lo + offset) mod span.
+            // Times relative to lo: a follower's is in [0, span) and so is
+            // the offset, so the modulo is one subtraction.
+            let rel: Vec<(i64, i64, usize)> =
+                pairs.iter().zip(&lt).map(|(p, &(l, f))| (l - lo, p.follower_time_ms - lo, f as usize)).collect();
+            let below = Below::new(slots as u64);
+            let followers = follower_ix.len();
+            let mut offsets = vec![0i64; DRAWS_AT_ONCE * followers];
+            let mut left = params.permutations as usize;
+            while left > 0 {
+                let k = left.min(DRAWS_AT_ONCE);
+                let offsets = &mut offsets[..k * followers];
+                for o in offsets.iter_mut() {
+                    *o = below.draw(&mut rng) as i64 * step;
                 }
-            }
-            Baseline::Shuffle => {
-                shifted.copy_from_slice(&ft);
-                rng.shuffle(&mut shifted);
+                let measured: Vec<f64> = offsets
+                    .par_chunks(followers)
+                    .map_init(
+                        || Vec::with_capacity(rel.len()),
+                        |buf: &mut Vec<i64>, off| {
+                            buf.clear();
+                            buf.extend(rel.iter().map(|&(l, t, f)| {
+                                let s = t + off[f];
+                                ((if s >= span { s - span } else { s }) - l).abs()
+                            }));
+                            median_of(buf)
+                        },
+                    )
+                    .collect();
+                stats.extend(measured);
+                left -= k;
             }
         }
-        stats.push(median_abs(&lt, &shifted, &mut buf));
+        Baseline::Shuffle => {
+            let mut shifted = ft.clone();
+            for _ in 0..params.permutations {
+                shifted.copy_from_slice(&ft);
+                rng.shuffle(&mut shifted);
+                stats.push(median_abs(&lt, &shifted, &mut buf));
+            }
+        }
     }
     let as_close = stats.iter().filter(|&&s| s <= observed).count() as u32;
     stats.sort_by(f64::total_cmp);
@@ -379,4 +418,77 @@ pub struct Row {
     pub test: Option<Test>,
     /// The followers, earliest first (for the "any" row; empty for objects).
     pub accounts: Vec<Follower>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The circular-shift baseline as first written: one draw at a time,
+    /// `rem_euclid` for the shift.
+    fn reference(pairs: &[Pair], step: i64, params: &Params) -> (f64, Vec<f64>) {
+        let mut ix: BTreeMap<&str, usize> = BTreeMap::new();
+        for p in pairs {
+            let n = ix.len();
+            ix.entry(&p.follower).or_insert(n);
+        }
+        let lt: Vec<(i64, i64)> = pairs.iter().map(|p| (p.leader_time_ms, ix[p.follower.as_str()] as i64)).collect();
+        let ft: Vec<i64> = pairs.iter().map(|p| p.follower_time_ms).collect();
+        let mut buf = Vec::new();
+        let observed = median_abs(&lt, &ft, &mut buf);
+        let lo = pairs.iter().map(|p| p.leader_time_ms.min(p.follower_time_ms)).min().unwrap();
+        let hi = pairs.iter().map(|p| p.leader_time_ms.max(p.follower_time_ms)).max().unwrap();
+        let slots = ((hi - lo) / step + 1).max(1);
+        let span = slots * step;
+        let mut rng = SplitMix64::new(params.seed);
+        let mut shifted = ft.clone();
+        let mut stats = Vec::new();
+        for _ in 0..params.permutations {
+            let offsets: Vec<i64> = (0..ix.len()).map(|_| rng.below(slots as u64) as i64 * step).collect();
+            for (i, &(_, f)) in lt.iter().enumerate() {
+                shifted[i] = lo + (ft[i] - lo + offsets[f as usize]).rem_euclid(span);
+            }
+            stats.push(median_abs(&lt, &shifted, &mut buf));
+        }
+        (observed, stats)
+    }
+
+    fn pair(follower: usize, leader_time_ms: i64, follower_time_ms: i64) -> Pair {
+        Pair {
+            object: Object::Repost(leader_time_ms),
+            follower: format!("f{follower}"),
+            leader_time_ms,
+            leader_ref: "x".into(),
+            follower_time_ms,
+            follower_post: 1,
+            follower_source: 1,
+            delay_ms: follower_time_ms - leader_time_ms,
+            follower_audience: None,
+        }
+    }
+
+    #[test]
+    fn batched_parallel_draws_give_the_draws_of_one_at_a_time() {
+        let mut rng = SplitMix64::new(7);
+        // Odd and even numbers of pairs, more draws than one batch and a
+        // remainder, followers with several pairs, times on and off steps.
+        for (n, permutations, step) in [(1, 5, 1), (2, 40, 60_000), (301, 99, 1_000), (1_000, 67, 60_000)] {
+            let pairs: Vec<Pair> = (0..n)
+                .map(|i| {
+                    let l = rng.below(5_000) as i64 * 60_000;
+                    pair(rng.below(n as u64 / 3 + 1) as usize, l, l + rng.below(7_200_000) as i64 - 600_000 + i as i64)
+                })
+                .collect();
+            let params = Params { permutations, seed: 11, ..Default::default() };
+            let (observed, mut stats) = reference(&pairs, step, &params);
+            let t = permutation_test(&pairs, step, &params);
+            assert_eq!(t.observed, observed);
+            assert_eq!(t.as_close, stats.iter().filter(|&&s| s <= observed).count() as u32, "n = {n}");
+            stats.sort_by(f64::total_cmp);
+            assert_eq!(t.baseline_median, {
+                let h = (stats.len() - 1) as f64 * 0.5;
+                stats[h.floor() as usize] + (h - h.floor()) * (stats[h.ceil() as usize] - stats[h.floor() as usize])
+            });
+        }
+    }
 }

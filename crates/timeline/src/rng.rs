@@ -21,14 +21,7 @@ impl SplitMix64 {
 
     /// Uniform in `0..n` (n > 0), without modulo bias.
     pub fn below(&mut self, n: u64) -> u64 {
-        assert!(n > 0);
-        let zone = u64::MAX - (u64::MAX % n);
-        loop {
-            let x = self.next_u64();
-            if x < zone {
-                return x % n;
-            }
-        }
+        Below::new(n).draw(self)
     }
 
     /// Fisher–Yates shuffle.
@@ -36,6 +29,30 @@ impl SplitMix64 {
         for i in (1..v.len()).rev() {
             let j = self.below(i as u64 + 1) as usize;
             v.swap(i, j);
+        }
+    }
+}
+
+/// [`SplitMix64::below`] for many draws with one bound: the rejection zone
+/// is computed once (a division saved per draw), the stream is the same.
+#[derive(Clone, Copy, Debug)]
+pub struct Below {
+    n: u64,
+    zone: u64,
+}
+
+impl Below {
+    pub fn new(n: u64) -> Below {
+        assert!(n > 0);
+        Below { n, zone: u64::MAX - (u64::MAX % n) }
+    }
+
+    pub fn draw(self, rng: &mut SplitMix64) -> u64 {
+        loop {
+            let x = rng.next_u64();
+            if x < self.zone {
+                return x % self.n;
+            }
         }
     }
 }

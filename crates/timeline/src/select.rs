@@ -50,13 +50,45 @@ pub fn needs_text(objects: &[Object]) -> bool {
 /// without `text`, their texts are left empty (the text column is most of
 /// what a posts table holds: reading it for many rows is most of the time).
 pub fn read_rows(case: &Case, rows: &[(i64, u64)], text: bool) -> Result<Vec<CasePost>> {
-    let mut out = Vec::with_capacity(rows.len());
     let columns: Vec<&str> = crate::posts::COLUMNS.iter().copied().filter(|c| text || *c != "text").collect();
+    read_rows_of(case, rows, &columns)
+}
+
+/// The columns of the posts tables that lead/lag reads: those of
+/// [`read_rows`] but for the line, the derived-id flag and the reposted
+/// account, which it does not use (each column read costs a page
+/// decompression for every wanted row in a page of its own).
+pub const LEAD_LAG_COLUMNS: &[&str] = &[
+    "id",
+    "account",
+    "account_name",
+    "time",
+    "time_resolution_s",
+    "kind",
+    "target_post",
+    "hashtags",
+    "urls",
+    "domains",
+    "followers",
+];
+
+/// [`read_rows`] of some columns only (a post's other fields are left
+/// empty); `text` is added when `text` is true.
+pub fn read_rows_with(case: &Case, rows: &[(i64, u64)], columns: &[&str], text: bool) -> Result<Vec<CasePost>> {
+    let mut columns = columns.to_vec();
+    if text && !columns.contains(&"text") {
+        columns.push("text");
+    }
+    read_rows_of(case, rows, &columns)
+}
+
+fn read_rows_of(case: &Case, rows: &[(i64, u64)], columns: &[&str]) -> Result<Vec<CasePost>> {
+    let mut out = Vec::with_capacity(rows.len());
     for group in rows.chunk_by(|a, b| a.0 == b.0) {
         let source = group[0].0;
         let file = posts::partition_dir(case.root(), source).join(posts::PART_FILE);
         let rows: Vec<u64> = group.iter().map(|r| r.1).collect();
-        for batch in posts::read_rows(&file, &rows, Some(&columns))? {
+        for batch in posts::read_rows(&file, &rows, Some(columns))? {
             out.extend(posts::posts_from_batch(&batch).into_iter().map(|post| CasePost { source, post }));
         }
     }

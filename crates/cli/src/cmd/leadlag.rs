@@ -183,7 +183,11 @@ pub fn run(args: Args) -> Result<()> {
     };
     let mut r = lead_lag_of(&posts, &leader, followers.as_ref(), &params);
     if let Leader::Events(evs) = &leader {
-        r.amplification = amplification::table(&posts, evs, clusters.as_ref().map(|c| &c.1), &params);
+        // With every account following, the lead/lag just computed is the
+        // table's row of all the objects of a single event.
+        let whole = followers.is_none().then_some(&r);
+        let rows = amplification::table(&posts, evs, clusters.as_ref().map(|c| &c.1), &params, whole);
+        r.amplification = rows;
     }
     let csv = pairs_csv(&r);
     let run = if args.output.no_store {
@@ -259,7 +263,10 @@ fn indexed_posts(
         Leader::Accounts(set) => {
             let mine = ix.post_rows(case, &PostQuery { any: vec![], accounts: accounts(Some(set)), query: None })?;
             let mut objects: BTreeSet<Object> = BTreeSet::new();
-            for cp in select::read_rows(case, &mine, text)?.iter().filter(|cp| filter.keeps(&cp.post)) {
+            for cp in select::read_rows_with(case, &mine, select::LEAD_LAG_COLUMNS, text)?
+                .iter()
+                .filter(|cp| filter.keeps(&cp.post))
+            {
                 objects.extend(objects_of(&cp.post, &params.objects));
             }
             let Some(any) = terms(&mut objects.iter()) else { return Ok(None) };
@@ -271,7 +278,7 @@ fn indexed_posts(
     }
     rows.sort_unstable();
     rows.dedup();
-    let mut posts = select::read_rows(case, &rows, text)?;
+    let mut posts = select::read_rows_with(case, &rows, select::LEAD_LAG_COLUMNS, text)?;
     posts.retain(|cp| filter.keeps(&cp.post));
     Ok(Some(posts))
 }
