@@ -385,19 +385,10 @@ pub fn read_rows(path: &Path, rows: &[u64], columns: Option<&[&str]>) -> Result<
         return Ok(Vec::new());
     }
     let file = File::open(path).map_err(io_err(path))?;
-    // The pages are read from a mapping of the file: a question about a few
-    // thousand posts reads a page of every column for each of them, and
-    // through `read` that was a system call and a copy each (a sixth of
-    // the time).
-    // SAFETY: a posts file is written in the source's staging folder and
-    // moved into place whole, never changed in place; a file replaced or
-    // deleted stays as it was for this mapping.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_err(path))?;
-    let bytes = bytes::Bytes::from_owner(map);
     // Only the offset index is needed to skip pages; a file written without
     // one is read row group by row group.
     let opts = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
-    let meta = ArrowReaderMetadata::load(&bytes, opts)?;
+    let meta = ArrowReaderMetadata::load(&file, opts)?;
     let total = meta.metadata().file_metadata().num_rows() as u64;
     if let Some(&last) = rows.last()
         && last >= total
@@ -454,7 +445,9 @@ pub fn read_rows(path: &Path, rows: &[u64], columns: Option<&[&str]>) -> Result<
     let parts: Vec<Result<Vec<RecordBatch>>> = groups
         .par_chunks(per)
         .map(|part| {
-            let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(bytes.clone(), meta.clone())
+            // Its own open file: clones of one handle share the read offset.
+            let file = File::open(path).map_err(io_err(path))?;
+            let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
                 .with_batch_size(8 * 1024)
                 .with_row_groups(part.iter().map(|g| g.0).collect())
                 .with_row_selection(RowSelection::from(
