@@ -857,6 +857,22 @@ impl Iterator for Stream {
     }
 }
 
+/// A stream dropped before its end stops its walker and waits for it: no
+/// thread outlives the stream, holding the input and what it buffered
+/// (fuzzing found the walker still running, its memory still held, after
+/// the consumer had stopped at the first error).
+impl Drop for Stream {
+    fn drop(&mut self) {
+        // Without a receiver the walker's next send fails and it stops
+        // (within a batch of messages).
+        let (_, closed) = sync_channel(0);
+        drop(std::mem::replace(&mut self.rx, closed));
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
+}
+
 pub(crate) fn open(input: Box<dyn Read + Send>, ctx: &SourceContext) -> Result<EventStream, IngestError> {
     let mut src = Source::new(input, BUFFER);
     let head = src.head(64 * 1024).map_err(|e| crate::csvsrc::read_stopped(&ctx.display, 1, &e))?;
@@ -953,6 +969,26 @@ fn walk(
 mod tests {
     use super::*;
     use crate::social::{posts, rejects};
+
+    #[test]
+    fn a_stream_dropped_early_stops_and_joins_its_walker() {
+        let messages: Vec<String> = (0..20_000)
+            .map(|i| {
+                format!(
+                    r#"{{"id":{i},"type":"message","date_unixtime":"{}","from":"A","from_id":"user1","text":"m {i}"}}"#,
+                    1_700_000_000 + i
+                )
+            })
+            .collect();
+        let doc = format!(r#"{{"name":"C","type":"private_group","id":7,"messages":[{}]}}"#, messages.join(","));
+        let ctx = SourceContext::new("result.json", [1u8; 32]);
+        let mut stream = open(Box::new(std::io::Cursor::new(doc.into_bytes())), &ctx).unwrap();
+        assert!(stream.next().is_some());
+        // The walker holds a clone of the context's counters while it runs.
+        assert!(std::sync::Arc::strong_count(&ctx.media) > 1, "the walker is still going");
+        drop(stream);
+        assert_eq!(std::sync::Arc::strong_count(&ctx.media), 1, "the walker stopped and was joined with the stream");
+    }
 
     fn parse(data: &str) -> Result<Vec<Event>, IngestError> {
         let ctx = SourceContext::new("result.json", [1u8; 32]);
