@@ -128,21 +128,29 @@ pub fn posts_with(case: &Case, objects: &[Object], filter: &PostFilter, text: bo
     let Some(ix) = index(case)? else { return Ok(None) };
     let rows = ix.post_rows(case, &q)?;
     let mut columns = FIRST_COLUMNS.to_vec();
-    for o in objects {
-        let column = match o {
-            Object::Url(_) => "urls",
-            Object::Hashtag(_) => "hashtags",
-            Object::Domain(_) => "domains",
-            Object::Repost(_) => "target_post",
-            Object::Text(_) | Object::Word(_) => "text",
-        };
-        if !columns.contains(&column) {
-            columns.push(column);
-        }
-    }
+    add_object_columns(&mut columns, objects);
     let mut out = read_rows_with(case, &rows, &columns, text)?;
     out.retain(|cp| filter.keeps(&cp.post) && objects.iter().any(|o| o.in_post(&cp.post)));
     Ok(Some(out))
+}
+
+/// Add to `columns` those that `objects` are found in (see
+/// [`Object::in_post`]), each once.
+pub fn add_object_columns(columns: &mut Vec<&'static str>, objects: &[Object]) {
+    for o in objects {
+        let needs: &[&'static str] = match o {
+            Object::Url(_) => &["urls"],
+            Object::Hashtag(_) => &["hashtags"],
+            Object::Domain(_) => &["domains"],
+            Object::Repost(_) => &["kind", "target_post"],
+            Object::Text(_) | Object::Word(_) => &["text"],
+        };
+        for c in needs {
+            if !columns.contains(c) {
+                columns.push(c);
+            }
+        }
+    }
 }
 
 /// What a first appearance shows of a post (and what a [`PostFilter`]

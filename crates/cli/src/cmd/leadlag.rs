@@ -278,7 +278,22 @@ fn indexed_posts(
     }
     rows.sort_unstable();
     rows.dedup();
-    let mut posts = select::read_rows_with(case, &rows, select::LEAD_LAG_COLUMNS, text)?;
+    // For declared events, only what their objects are found in, and what
+    // a pair shows (post, account, time, audience); every column read costs
+    // a page for each post.
+    let columns: Vec<&str> = match leader {
+        Leader::Events(evs) => {
+            let mut c = vec!["id", "account", "time", "time_resolution_s", "followers"];
+            if followers.is_some() {
+                c.push("account_name");
+            }
+            let objects: Vec<Object> = evs.iter().flat_map(|e| e.objects.iter().cloned()).collect();
+            select::add_object_columns(&mut c, &objects);
+            c
+        }
+        Leader::Accounts(_) => select::LEAD_LAG_COLUMNS.to_vec(),
+    };
+    let mut posts = select::read_rows_with(case, &rows, &columns, text)?;
     posts.retain(|cp| filter.keeps(&cp.post));
     Ok(Some(posts))
 }
