@@ -234,6 +234,8 @@ fn answers_through_the_index_are_those_of_every_post() {
         vec!["leadlag", "--leader", events.as_str()],
         vec!["timeline", "--query", "hashtag:wikileaks", "--bursts", "--bucket", "1h"],
         vec!["timeline", "--account", "f_one_demo,f_two_demo"],
+        // Declared events with a follower set: the account's name is read too.
+        vec!["leadlag", "--leader", events.as_str(), "--followers", "account_category=RightTroll"],
     ]
     .iter()
     .map(|c| c.iter().map(|s| s.to_string()).collect())
