@@ -67,6 +67,10 @@ LIST_COLUMN = {"co-link": "urls", "co-domain": "domains", "co-hashtag": "hashtag
 # network name holds it).
 # Shuffle partitions per core of the master when the user sets none (see main).
 SHUFFLE_PARTITIONS_PER_CORE = 4
+# ...and at least one per this many posts (Job.load): 50M posts on local[2]
+# with 8 partitions had not passed the windowed self-join after 23 minutes,
+# with 64 (given by --conf) the whole job took 43, the native edges.
+POSTS_PER_SHUFFLE_PARTITION = 800000
 # Below this many posts adaptive query execution is turned off (unless the
 # user's --conf sets it): re-planning at every stage is then most of the
 # time (the demo's 7,285 posts, every network on local[2]: 116 s with it,
@@ -979,6 +983,10 @@ class Job:
         self.posts_read = rows
         if rows == 0:
             raise JobError("no posts to analyse in %s" % self.posts_url)
+        if self.p.get("partitions_from_cores"):
+            want = -(-rows // POSTS_PER_SHUFFLE_PARTITION)
+            if want > int(spark.conf.get("spark.sql.shuffle.partitions")):
+                spark.conf.set("spark.sql.shuffle.partitions", str(want))
         progress("%d posts in %d files" % (rows, len(files)))
         bases = spark.createDataFrame(base, "_file string, _base long")
         df = df.join(F.broadcast(bases), "_file").withColumn("rid", F.col("_base") + F.col("_ri"))
@@ -1722,8 +1730,10 @@ def main(argv):
             # local[2] took 751 s with 200 and 266 s with 16, the same edges.
             # Unless the user sets it, a few partitions per core of the
             # master (at least 8); partitions never change the results.
+            # More for a large input: see POSTS_PER_SHUFFLE_PARTITION.
             parts = max(8, SHUFFLE_PARTITIONS_PER_CORE * spark.sparkContext.defaultParallelism)
             spark.conf.set("spark.sql.shuffle.partitions", str(parts))
+            params["partitions_from_cores"] = True
         # Cached tables print their whole plan wherever they are used, and the
         # self-join uses the actions four times: the text of a plan, which
         # adaptive execution writes out at every stage, ran the driver out of
