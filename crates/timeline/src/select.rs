@@ -50,8 +50,12 @@ pub fn needs_text(objects: &[Object]) -> bool {
 /// without `text`, their texts are left empty (the text column is most of
 /// what a posts table holds: reading it for many rows is most of the time).
 pub fn read_rows(case: &Case, rows: &[(i64, u64)], text: bool) -> Result<Vec<CasePost>> {
-    let columns: Vec<&str> = crate::posts::COLUMNS.iter().copied().filter(|c| text || *c != "text").collect();
-    read_rows_of(case, rows, &columns)
+    read_rows_of(case, rows, &all_columns(text))
+}
+
+/// The columns the timeline reads, with or without the text.
+fn all_columns(text: bool) -> Vec<&'static str> {
+    crate::posts::COLUMNS.iter().copied().filter(|c| text || *c != "text").collect()
 }
 
 /// The columns of the posts tables that lead/lag reads: those of
@@ -76,10 +80,14 @@ pub const LEAD_LAG_COLUMNS: &[&str] = &[
 /// empty); `text` is added when `text` is true.
 pub fn read_rows_with(case: &Case, rows: &[(i64, u64)], columns: &[&str], text: bool) -> Result<Vec<CasePost>> {
     let mut columns = columns.to_vec();
+    add_text(&mut columns, text);
+    read_rows_of(case, rows, &columns)
+}
+
+fn add_text(columns: &mut Vec<&str>, text: bool) {
     if text && !columns.contains(&"text") {
         columns.push("text");
     }
-    read_rows_of(case, rows, &columns)
 }
 
 fn read_rows_of(case: &Case, rows: &[(i64, u64)], columns: &[&str]) -> Result<Vec<CasePost>> {
@@ -109,9 +117,14 @@ pub fn index(case: &Case) -> Result<Option<CaseIndex>> {
 /// The posts that `q` finds and `filter` keeps (with their texts or not),
 /// or `None` without an index that covers the case.
 pub fn posts(case: &Case, q: &PostQuery, filter: &PostFilter, text: bool) -> Result<Option<Vec<CasePost>>> {
+    posts_of(case, q, filter, &all_columns(text))
+}
+
+/// [`posts`] with only `columns` read.
+fn posts_of(case: &Case, q: &PostQuery, filter: &PostFilter, columns: &[&str]) -> Result<Option<Vec<CasePost>>> {
     let Some(ix) = index(case)? else { return Ok(None) };
     let rows = ix.post_rows(case, q)?;
-    let mut out = read_rows(case, &rows, text)?;
+    let mut out = read_rows_of(case, &rows, columns)?;
     out.retain(|cp| filter.keeps(&cp.post));
     Ok(Some(out))
 }
@@ -125,12 +138,11 @@ pub fn posts(case: &Case, q: &PostQuery, filter: &PostFilter, text: bool) -> Res
 pub fn posts_with(case: &Case, objects: &[Object], filter: &PostFilter, text: bool) -> Result<Option<Vec<CasePost>>> {
     let Some(any) = objects.iter().map(term_of).collect::<Option<Vec<PostTerm>>>() else { return Ok(None) };
     let q = PostQuery { any, accounts: accounts(&filter.accounts), query: None };
-    let Some(ix) = index(case)? else { return Ok(None) };
-    let rows = ix.post_rows(case, &q)?;
     let mut columns = FIRST_COLUMNS.to_vec();
     add_object_columns(&mut columns, objects);
-    let mut out = read_rows_with(case, &rows, &columns, text)?;
-    out.retain(|cp| filter.keeps(&cp.post) && objects.iter().any(|o| o.in_post(&cp.post)));
+    add_text(&mut columns, text);
+    let Some(mut out) = posts_of(case, &q, filter, &columns)? else { return Ok(None) };
+    out.retain(|cp| objects.iter().any(|o| o.in_post(&cp.post)));
     Ok(Some(out))
 }
 
